@@ -1,0 +1,40 @@
+# The two commands: `make run` (the site with demo data) and `make test` (the whole suite).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
+
+.PHONY: run test install bench lint messages lock clean-data
+
+run: install
+	$(BIN)/python scripts/run.py
+
+test: install
+	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+install: $(STAMP)
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (found %s)" % sys.version.split()[0])'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+bench: install
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+lint: install
+	$(BIN)/python -m ruff check .
+
+# Regenerate the translation catalogues' sources (needs GNU gettext); the .mo files are committed.
+messages: install
+	$(BIN)/python manage.py makemessages -l zh_Hans -l en --no-obsolete -i '.venv/*' -i '.data/*' -i 'bench/*'
+	$(BIN)/python manage.py compilemessages -i .venv
+
+lock: install
+	@echo "Edit the ranges in pyproject.toml, then: pip install -e .[dev] in a fresh venv and pip freeze."
+
+clean-data:
+	rm -rf .data

@@ -1,0 +1,7 @@
+"""Reads of the audit trail for pages (an object's timeline)."""
+
+from .models import AuditEntry
+
+
+def object_history(obj, limit: int = 200):
+    return AuditEntry.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk)).order_by("-seq")[:limit]

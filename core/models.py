@@ -1,0 +1,113 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditEntry(models.Model):
+    """One change to the office's data: who, when, what, before and after.
+
+    Append-only: the database refuses UPDATE and DELETE on this table (a trigger, migration
+    0002), and each entry carries the hash of the one before it, so `verify_audit` finds any
+    entry that was altered or removed. Names are copied as text so entries outlive deletions.
+    Written only by core.audit.record, in the same transaction as the change.
+    """
+
+    seq = models.BigIntegerField(unique=True, help_text="Position in the hash chain.")
+    at = models.DateTimeField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.DO_NOTHING,
+        db_constraint=False, related_name="+",
+    )
+    actor_name = models.CharField(max_length=150, blank=True)
+    action = models.CharField(max_length=100, db_index=True)
+    object_type = models.CharField(max_length=100)
+    object_id = models.CharField(max_length=64)
+    object_repr = models.CharField(max_length=300, blank=True)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit entries")
+        indexes = [
+            # An object's whole history (person page, audit trail pages).
+            models.Index(fields=["object_type", "object_id", "seq"], name="audit_object_idx"),
+            # Searching by actor and date.
+            models.Index(fields=["actor", "at"], name="audit_actor_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.object_type}:{self.object_id}"
+
+
+class Counter(models.Model):
+    """Named sequences for human-readable numbers (case numbers, letter numbers), gap-free per key."""
+
+    key = models.CharField(max_length=64, primary_key=True)
+    value = models.BigIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.key}={self.value}"
+
+
+class LetterRecord(models.Model):
+    """A letter the office issued: its number, verification code, the PDF's SHA-256 and issuer.
+
+    The PDF itself is kept so that a reprint is the same document. /verify/<code> tells whether a
+    printed letter is genuine and shows only its type, date and a masked name.
+    """
+
+    number = models.CharField(max_length=40, unique=True)
+    kind = models.CharField(max_length=60)
+    title = models.CharField(max_length=200)
+    verification_code = models.CharField(max_length=16, unique=True)
+    sha256 = models.CharField(max_length=64)
+    pdf = models.FileField(upload_to="letters/%Y/")
+    subject_name = models.CharField(max_length=200, blank=True)
+    object_type = models.CharField(max_length=100, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    issued_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("letter")
+        verbose_name_plural = _("letters")
+        indexes = [models.Index(fields=["object_type", "object_id"], name="letter_object_idx")]
+
+    def __str__(self):
+        return self.number
+
+
+class CalendarYear(models.Model):
+    """A year of the office's working-day calendar; confirmed once the State Council's schedule is in."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    confirmed = models.BooleanField(default=False)
+    source = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("calendar year")
+        verbose_name_plural = _("calendar years")
+
+    def __str__(self):
+        return str(self.year)
+
+
+class CalendarDay(models.Model):
+    """An exception to 'Monday to Friday are working days': a holiday on a weekday, or an
+    adjusted working day (调休) on a weekend. Editable by an administrator."""
+
+    date = models.DateField(primary_key=True)
+    is_workday = models.BooleanField()
+    name = models.CharField(max_length=60, blank=True)
+
+    class Meta:
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("calendar days")
+        ordering = ["date"]
+
+    def __str__(self):
+        return f"{self.date} {'workday' if self.is_workday else 'holiday'}"

@@ -1,0 +1,99 @@
+"""Identity numbers (GB 11643) and unified social credit codes (GB 32100), as the agency's
+extract contract says (spec/agency-extract.md): the check character and the province code are
+checked, never the county code's existence in the birth year (python-stdnum's cn.ric.validate
+would reject numbers issued under later county codes, so only its check-character function is
+used). The same rules are written in SQL in enrollment/reconciliation/sql.py; a test holds the
+two to the same answers.
+"""
+
+import re
+from datetime import date
+
+from django.utils.translation import gettext_lazy as _
+from pypinyin import Style, lazy_pinyin
+from stdnum.cn import ric, uscc
+
+PROVINCES = frozenset(
+    [*range(11, 16), *range(21, 24), *range(31, 38), *range(41, 47), *range(50, 55), *range(61, 66), 71, 81, 82]
+)
+_ID_SHAPE = re.compile(r"^[0-9]{17}[0-9X]$")
+_USCC_SHAPE = re.compile(r"^[0-9]{8}[0-9ABCDEFGHJKLMNPQRTUWXY]{10}$")
+
+
+class IdentityError(ValueError):
+    """A reason an identity number or code is not valid, in words a clerk can act on."""
+
+
+def normalise_id_number(value: str) -> str:
+    return (value or "").strip().upper()
+
+
+def check_id_number(value: str) -> str:
+    """Return the normalised number or raise IdentityError with the reason."""
+    number = normalise_id_number(value)
+    if not _ID_SHAPE.match(number):
+        raise IdentityError(_("An identity number has 17 digits and a check character (a digit or X)."))
+    if int(number[:2]) not in PROVINCES:
+        raise IdentityError(_("The first two digits are not a province code."))
+    if ric.calc_check_digit(number) != number[-1]:  # takes all 18 characters, ignores the last
+        raise IdentityError(_("The check character is wrong: the number was probably mistyped."))
+    try:
+        birth_date_of(number)
+    except ValueError:
+        raise IdentityError(_("The birth date inside the number is not a real date."))
+    return number
+
+
+def birth_date_of(number: str) -> date:
+    return date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+
+
+def gender_of(number: str) -> str:
+    """'1' male (17th digit odd), '2' female."""
+    return "1" if int(number[16]) % 2 == 1 else "2"
+
+
+def check_uscc(value: str) -> str:
+    code = (value or "").strip().upper()
+    if not _USCC_SHAPE.match(code):
+        raise IdentityError(_("A unified social credit code has 18 characters: 8 digits, then digits or capital "
+                              "letters other than I, O, S, V and Z."))
+    if uscc.calc_check_digit(code[:17]) != code[17]:
+        raise IdentityError(_("The check character of the unified social credit code is wrong."))
+    return code
+
+
+def with_id_check_character(first17: str) -> str:
+    """Complete a 17-digit stem with its check character (for demo and test data)."""
+    return first17 + ric.calc_check_digit(first17 + "0")
+
+
+def with_uscc_check_character(first17: str) -> str:
+    return first17 + uscc.calc_check_digit(first17)
+
+
+# Polyphonic surnames that pypinyin reads with their common (non-surname) sound
+# (PITFALLS.md: 单雄信 -> dxx, should be sxx).
+SURNAME_READINGS = {
+    "单": "s", "曾": "z", "解": "x", "仇": "q", "区": "o", "朴": "p", "查": "z", "盖": "g", "乐": "y",
+    "尉": "y", "员": "y", "折": "s", "繁": "p", "缪": "m", "覃": "q", "翟": "z", "秘": "b", "种": "c",
+    "蕃": "p", "句": "g", "尉迟": "yc", "万俟": "mq", "长孙": "zs",
+}
+
+
+def pinyin_initials(name: str) -> str:
+    """张三 -> 'zs'; the surname takes its surname reading (单雄信 -> 'sxx')."""
+    name = (name or "").strip()
+    if not name:
+        return ""
+    for surname in sorted(SURNAME_READINGS, key=len, reverse=True):
+        if name.startswith(surname):
+            rest = name[len(surname):]
+            return SURNAME_READINGS[surname] + _initials(rest)
+    return _initials(name)
+
+
+def _initials(text: str) -> str:
+    if not text:
+        return ""
+    return "".join(p[0] for p in lazy_pinyin(text, style=Style.FIRST_LETTER, errors="ignore") if p).lower()

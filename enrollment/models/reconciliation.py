@@ -1,0 +1,113 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class ReconciliationRun(models.Model):
+    """One night's comparison with the agency's extract: one row per date, retried in place.
+
+    A run row is created before the work and finished (or failed) after it, so a crashed run is
+    visible and can simply be run again; two runs for one date are kept apart by an advisory lock.
+    """
+
+    class Status(models.TextChoices):
+        RUNNING = "RUNNING", _("Running")
+        SUCCEEDED = "SUCCEEDED", _("Succeeded")
+        REJECTED = "REJECTED", _("File rejected")
+        FAILED = "FAILED", _("Failed")
+
+    run_date = models.DateField(_("date"), unique=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.RUNNING)
+    file_name = models.CharField(_("file"), max_length=255, blank=True)
+    file_sha256 = models.CharField(max_length=64, blank=True)
+    file_size = models.BigIntegerField(default=0)
+    rows = models.PositiveIntegerField(_("rows"), default=0)
+    invalid_rows = models.PositiveIntegerField(default=0)
+    opened = models.PositiveIntegerField(_("new"), default=0)
+    closed = models.PositiveIntegerField(_("closed"), default=0)
+    counts = models.JSONField(default=dict, blank=True, help_text="Open discrepancies by kind after the run.")
+    timings = models.JSONField(default=dict, blank=True, help_text="Seconds per phase.")
+    error = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    triggered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="+")
+
+    class Meta:
+        verbose_name = _("reconciliation run")
+        verbose_name_plural = _("reconciliation runs")
+        ordering = ["-run_date"]
+
+    def __str__(self):
+        return f"{self.run_date} {self.status}"
+
+
+class Discrepancy(models.Model):
+    """A difference between the agency's extract and the register (spec/agency-extract.md).
+
+    Identified by kind, id_number (as written, for INVALID_ROW) and field: at most one open
+    discrepancy per identity (a partial unique index), which each night's run upserts. It closes
+    itself when the difference is gone; a clerk resolves it by taking the agency's value, keeping
+    ours (to report back) or escalating it to the problem ledger.
+    """
+
+    class Kind(models.TextChoices):
+        MISSING_LOCAL = "MISSING_LOCAL", _("Missing here")
+        MISSING_AGENCY = "MISSING_AGENCY", _("Missing at the agency")
+        FIELD_MISMATCH = "FIELD_MISMATCH", _("Field differs")
+        INVALID_ROW = "INVALID_ROW", _("Invalid row")
+
+    class Resolution(models.TextChoices):
+        NONE = "", _("To be worked")
+        TAKE_AGENCY = "TAKE_AGENCY", _("Agency's value taken")
+        KEEP_OURS = "KEEP_OURS", _("Ours kept, to report back")
+        ESCALATED = "ESCALATED", _("Escalated to the ledger")
+
+    class CloseReason(models.TextChoices):
+        GONE = "GONE", _("No longer in the extract")
+        RESOLVED = "RESOLVED", _("Resolved")
+
+    FIELDS = ("name", "gender", "birth_date", "insurance_type", "employer_code", "status", "status_date",
+              "paid_through")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    id_number = models.CharField(_("identity number"), max_length=64)
+    field = models.CharField(_("field"), max_length=20, blank=True)
+    our_value = models.TextField(_("our value"), blank=True)
+    agency_value = models.TextField(_("agency's value"), blank=True)
+    agency_row = models.JSONField(null=True, blank=True, help_text="The agency's row as delivered, last seen.")
+    reason = models.TextField(_("reason"), blank=True)
+    line_no = models.PositiveIntegerField(null=True, blank=True)
+    first_seen = models.DateField(_("first seen"))
+    last_seen = models.DateField(_("last seen"))
+    nights_seen = models.PositiveIntegerField(_("nights seen"), default=1)
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    close_reason = models.CharField(max_length=10, choices=CloseReason.choices, blank=True)
+    resolution = models.CharField(_("resolution"), max_length=12, choices=Resolution.choices, blank=True)
+    resolution_note = models.TextField(blank=True)
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    reported_back_on = models.DateField(null=True, blank=True)
+    problem_id = models.BigIntegerField(null=True, blank=True, help_text="The ledger entry raised for it.")
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("discrepancy")
+        verbose_name_plural = _("discrepancies")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "id_number", "field"], condition=Q(closed_on__isnull=True),
+                                    name="one_open_discrepancy"),
+        ]
+        indexes = [
+            # The discrepancy list: open ones by kind and age.
+            models.Index(fields=["kind", "first_seen"], condition=Q(closed_on__isnull=True),
+                         name="discrepancy_open_idx"),
+            # A person's discrepancies on the person page.
+            models.Index(fields=["id_number"], name="discrepancy_person_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.id_number} {self.field}".strip()

@@ -1,0 +1,143 @@
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class InsuranceType(models.TextChoices):
+    EMP = "EMP", _("Employee (职工)")
+    RES = "RES", _("Urban-rural resident (城乡居民)")
+
+
+class PersonStatus(models.TextChoices):
+    ACTIVE = "ACTIVE", _("Active")
+    SUSPENDED = "SUSPENDED", _("Suspended")
+    TERMINATED = "TERMINATED", _("Terminated")
+
+
+class Gender(models.TextChoices):
+    MALE = "1", _("Male")
+    FEMALE = "2", _("Female")
+
+
+class Employer(models.Model):
+    """An employer registered with the office (参保单位), identified by its unified social
+    credit code (GB 32100). Its staff are the persons whose employer_code is this code."""
+
+    class Scheme(models.TextChoices):
+        BASIC = "BASIC", _("Basic medical insurance for employees")
+        MATERNITY = "MATERNITY", _("Maternity insurance")
+        LARGE_EXPENSE = "LARGE_EXPENSE", _("Large medical expense subsidy")
+        CIVIL_SERVANT = "CIVIL_SERVANT", _("Civil servant medical subsidy")
+
+    class Status(models.TextChoices):
+        ACTIVE = "ACTIVE", _("Active")
+        CLOSED = "CLOSED", _("Closed")
+
+    uscc = models.CharField(_("unified social credit code"), max_length=18, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    contact_name = models.CharField(_("contact person"), max_length=50, blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)
+    schemes = ArrayField(models.CharField(max_length=20, choices=Scheme.choices), default=list, blank=True,
+                         verbose_name=_("insurance schemes"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    registered_on = models.DateField(_("registered on"), null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("employer")
+        verbose_name_plural = _("employers")
+        ordering = ["name"]
+        indexes = [
+            # Employer list search by name prefix.
+            models.Index(fields=["name"], name="employer_name_prefix_idx", opclasses=["varchar_pattern_ops"]),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.uscc})"
+
+
+class Person(models.Model):
+    """An insured person in the office's register (参保人), one per identity number.
+
+    Birth date and gender are derived from the identity number and kept as columns so the
+    register can be compared with the agency's extract column by column. The current status is
+    kept here and every status change in StatusChange, so other apps can ask for the status in
+    force on a past date (enrollment.selectors.status_on).
+    """
+
+    id_number = models.CharField(_("identity number"), max_length=18, unique=True)
+    name = models.CharField(_("name"), max_length=50)
+    name_initials = models.CharField(_("pinyin initials"), max_length=50, blank=True)
+    gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices)
+    birth_date = models.DateField(_("birth date"))
+    insurance_type = models.CharField(_("insurance type"), max_length=3, choices=InsuranceType.choices)
+    employer_code = models.CharField(_("employer code"), max_length=18, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=PersonStatus.choices)
+    status_date = models.DateField(_("status date"))
+    paid_through = models.DateField(_("paid through"), null=True, blank=True,
+                                    help_text=_("First day of the last month with contributions paid."))
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("insured person")
+        verbose_name_plural = _("insured persons")
+        permissions = [("view_full_id_number", _("Can see full identity numbers"))]
+        indexes = [
+            # Person search: identity-number prefix, name prefix, pinyin-initials prefix (张三 ↔ zs).
+            models.Index(fields=["id_number"], name="person_id_prefix_idx", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["name"], name="person_name_prefix_idx", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["name_initials"], name="person_initials_prefix_idx",
+                         opclasses=["varchar_pattern_ops"]),
+            # An employer's staff list.
+            models.Index(fields=["employer_code", "name"], name="person_employer_idx"),
+        ]
+
+    def __str__(self):
+        from core.masking import mask_id_number
+
+        return f"{self.name} ({mask_id_number(self.id_number)})"
+
+
+class StatusChange(models.Model):
+    """One status a person held from status_date on, as the register learnt it.
+
+    The status in force on a date is the latest change that took effect on or before it
+    (spec/review-rules.md, ELIG_NOT_INSURED). Loading the same fact twice adds nothing.
+    """
+
+    class Source(models.TextChoices):
+        LOAD = "LOAD", _("Register load")
+        APPLICATION = "APPLICATION", _("Approved application")
+        RECONCILIATION = "RECONCILIATION", _("Resolved discrepancy")
+        MANUAL = "MANUAL", _("Correction")
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="status_changes")
+    status = models.CharField(max_length=10, choices=PersonStatus.choices)
+    status_date = models.DateField()
+    source = models.CharField(max_length=20, choices=Source.choices)
+    reference = models.CharField(max_length=60, blank=True)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+
+    class Meta:
+        verbose_name = _("status change")
+        verbose_name_plural = _("status changes")
+        constraints = [
+            models.UniqueConstraint(fields=["person", "status_date", "status"], name="status_change_once"),
+        ]
+        indexes = [
+            # status_on(person, date): the latest change on or before a date.
+            models.Index(fields=["person", "-status_date", "-id"], name="status_change_in_force_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.status} from {self.status_date}"

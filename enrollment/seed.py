@@ -1,0 +1,53 @@
+"""Demo data for enrollment (seed_demo): employers, persons, applications in every state."""
+
+from django.db import transaction
+
+from core.audit import record
+
+from . import demo
+from .identity import pinyin_initials
+from .models import Employer, Person, StatusChange
+
+
+def seed_enrollment(*, persons: int = 3000) -> str:
+    with transaction.atomic():
+        employers = _seed_employers()
+        created = _seed_persons(persons, [e.uscc for e in employers])
+    applications = _seed_applications()
+    return f"Employers: {len(employers)}. Persons added: {created}. Applications: {applications}."
+
+
+def _seed_employers() -> list[Employer]:
+    out = []
+    for row in demo.employers(20):
+        employer, _ = Employer.objects.get_or_create(uscc=row["uscc"], defaults={
+            **{k: row[k] for k in ("name", "address", "contact_name", "contact_phone")},
+            "schemes": [Employer.Scheme.BASIC, Employer.Scheme.MATERNITY]})
+        out.append(employer)
+    return out
+
+
+def _seed_persons(n: int, employer_codes: list[str]) -> int:
+    """Bulk-insert the demo register once (skips persons already there); one audit entry."""
+    rows = list(demo.people(n, employer_codes))
+    existing = set(Person.objects.filter(id_number__in=[r["id_number"] for r in rows]).values_list("id_number",
+                                                                                                    flat=True))
+    new = [Person(name_initials=pinyin_initials(r["name"]), **r) for r in rows if r["id_number"] not in existing]
+    Person.objects.bulk_create(new, batch_size=2000)
+    StatusChange.objects.bulk_create(
+        [StatusChange(person=p, status=p.status, status_date=p.status_date, source=StatusChange.Source.LOAD,
+                      reference="seed_demo") for p in new],
+        batch_size=2000, ignore_conflicts=True,
+    )
+    if new:
+        record(None, "enrollment.register.seeded", ("enrollment.register", "demo", "demo register"), None,
+               {"persons": len(new)})
+    return len(new)
+
+
+def _seed_applications() -> int:
+    """Applications in every state; filled in by the intake module when it is present."""
+    from .services import applications as app_services
+
+    seeder = getattr(app_services, "seed_demo_applications", None)
+    return seeder() if seeder else 0

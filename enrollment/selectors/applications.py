@@ -1,0 +1,3 @@
+"""Reads of registration applications."""
+
+__all__: list[str] = []

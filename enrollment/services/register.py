@@ -1,0 +1,141 @@
+"""Writes to the register: persons, their status history, employers. Audited, transactional."""
+
+from datetime import date
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from core.audit import record
+from core.errors import ConcurrentEdit, ValidationFailed
+
+from ..identity import IdentityError, birth_date_of, check_id_number, check_uscc, gender_of, pinyin_initials
+from ..models import Employer, InsuranceType, Person, PersonStatus, StatusChange
+
+PERSON_FIELDS = ("name", "insurance_type", "employer_code", "status", "status_date", "paid_through", "phone",
+                 "address")
+
+
+def _plain(value):
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def person_snapshot(person: Person, fields=PERSON_FIELDS) -> dict:
+    return {f: _plain(getattr(person, f)) for f in fields}
+
+
+def _validate_person_values(values: dict) -> None:
+    errors = []
+    name = (values.get("name") or "").strip()
+    if not name:
+        errors.append({"column": "name", "message": _("The name is empty.")})
+    elif any(ch.isdigit() for ch in name):
+        errors.append({"column": "name", "message": _("A name cannot contain digits.")})
+    itype = values.get("insurance_type")
+    if itype not in InsuranceType.values:
+        errors.append({"column": "insurance_type", "message": _("Unknown insurance type.")})
+    code = values.get("employer_code") or ""
+    if itype == InsuranceType.EMP:
+        try:
+            check_uscc(code)
+        except IdentityError as exc:
+            errors.append({"column": "employer_code", "message": str(exc)})
+    elif code:
+        errors.append({"column": "employer_code", "message": _("A resident (RES) person has no employer.")})
+    if values.get("status") not in PersonStatus.values:
+        errors.append({"column": "status", "message": _("Unknown status.")})
+    if errors:
+        raise ValidationFailed(errors=errors)
+
+
+def record_status_change(*, person: Person, status: str, status_date: date, source: str, reference: str = "",
+                         actor=None) -> bool:
+    """Add a status to the person's history unless the same fact is already there. True if added."""
+    _obj, created = StatusChange.objects.get_or_create(
+        person=person, status=status, status_date=status_date,
+        defaults={"source": source, "reference": reference, "recorded_by": actor},
+    )
+    return created
+
+
+@transaction.atomic
+def register_person(*, actor, id_number: str, name: str, insurance_type: str, status: str, status_date: date,
+                    employer_code: str = "", paid_through: date | None = None, phone: str = "", address: str = "",
+                    source: str = StatusChange.Source.APPLICATION, reference: str = "") -> Person:
+    """Put a new person in the register with their first status."""
+    try:
+        number = check_id_number(id_number)
+    except IdentityError as exc:
+        raise ValidationFailed(errors=[{"column": "id_number", "message": str(exc)}])
+    values = dict(name=name.strip(), insurance_type=insurance_type, employer_code=(employer_code or "").upper(),
+                  status=status, status_date=status_date, paid_through=paid_through, phone=phone, address=address)
+    _validate_person_values(values)
+    if Person.objects.filter(id_number=number).exists():
+        raise ValidationFailed(_("A person with this identity number is already in the register."),
+                               code="duplicate_person")
+    person = Person.objects.create(
+        id_number=number, gender=gender_of(number), birth_date=birth_date_of(number),
+        name_initials=pinyin_initials(values["name"]), **values,
+    )
+    record_status_change(person=person, status=status, status_date=status_date, source=source, reference=reference,
+                         actor=actor)
+    record(actor, "enrollment.person.registered", person, None,
+           {**person_snapshot(person), "source": source, "reference": reference})
+    return person
+
+
+@transaction.atomic
+def update_person(*, actor, person: Person, changes: dict, expected_version: int | None = None,
+                  source: str = StatusChange.Source.MANUAL, reference: str = "") -> Person:
+    """Change a person's register entry. With expected_version, refuse if someone else changed it first."""
+    locked = Person.objects.select_for_update().get(pk=person.pk)
+    if expected_version is not None and locked.version != expected_version:
+        raise ConcurrentEdit()
+    unknown = set(changes) - set(PERSON_FIELDS)
+    if unknown:
+        raise ValidationFailed(_("These fields cannot be changed here: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    values = {**person_snapshot(locked), **changes}
+    for key in ("status_date",):
+        if isinstance(values[key], str):
+            values[key] = date.fromisoformat(values[key])
+    _validate_person_values(values)
+    changed = [f for f in changes if _plain(getattr(locked, f)) != _plain(changes[f])]
+    if not changed:
+        return locked
+    before = person_snapshot(locked, changed)
+    for field in changed:
+        setattr(locked, field, changes[field])
+    update_fields = [*changed, "version", "updated_at"]
+    if "name" in changed:
+        locked.name_initials = pinyin_initials(locked.name)
+        update_fields.append("name_initials")
+    locked.version += 1
+    locked.save(update_fields=update_fields)
+    if "status" in changed or "status_date" in changed:
+        record_status_change(person=locked, status=locked.status, status_date=locked.status_date, source=source,
+                             reference=reference, actor=actor)
+    record(actor, "enrollment.person.changed", locked, before,
+           {**person_snapshot(locked, changed), "source": source, "reference": reference})
+    person.__dict__.update({f: getattr(locked, f) for f in update_fields})
+    return locked
+
+
+@transaction.atomic
+def register_employer(*, actor, uscc: str, name: str, address: str = "", contact_name: str = "",
+                      contact_phone: str = "", schemes: list[str] | None = None,
+                      registered_on: date | None = None) -> Employer:
+    try:
+        code = check_uscc(uscc)
+    except IdentityError as exc:
+        raise ValidationFailed(errors=[{"column": "uscc", "message": str(exc)}])
+    if not name.strip():
+        raise ValidationFailed(errors=[{"column": "name", "message": _("The name is empty.")}])
+    if Employer.objects.filter(uscc=code).exists():
+        raise ValidationFailed(_("An employer with this unified social credit code is already registered."),
+                               code="duplicate_employer")
+    employer = Employer.objects.create(
+        uscc=code, name=name.strip(), address=address, contact_name=contact_name, contact_phone=contact_phone,
+        schemes=schemes or [Employer.Scheme.BASIC], registered_on=registered_on,
+    )
+    record(actor, "enrollment.employer.registered", employer, None,
+           {"uscc": code, "name": employer.name, "schemes": employer.schemes})
+    return employer

@@ -1,0 +1,11 @@
+from django.http import HttpResponse
+
+from core.roles import ENROLLMENT_STAFF, require_role
+
+
+def _placeholder(request):
+    require_role(request.user, *ENROLLMENT_STAFF)
+    return HttpResponse("")
+
+
+application_list = application_create = _placeholder

@@ -1,0 +1,63 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from core.roles import Role
+
+SUPERVISORS = (Role.SUPERVISOR, Role.ADMIN)
+
+
+class Problem(models.Model):
+    """An entry of the problem ledger (问题台账): something that went wrong, followed to rectification.
+
+    Every source reaches the ledger through supervision.services.report_problem, which keys the
+    entry on its source (`source_key`), so one source object raises one entry however often it
+    is reported. This first version keeps the entry and its states; spot checks, KPIs and the
+    full ledger pages come with supervision's own issue.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "OPEN", _("Open")
+        RECTIFYING = "RECTIFYING", _("Being rectified")
+        AWAITING_VERIFICATION = "AWAITING_VERIFICATION", _("Awaiting verification")
+        CLOSED = "CLOSED", _("Closed")
+        REOPENED = "REOPENED", _("Reopened")
+
+    class Severity(models.TextChoices):
+        LOW = "LOW", _("Low")
+        MEDIUM = "MEDIUM", _("Medium")
+        HIGH = "HIGH", _("High")
+
+    TRANSITIONS = {
+        Status.OPEN: {Status.RECTIFYING: SUPERVISORS, Status.CLOSED: SUPERVISORS},
+        Status.RECTIFYING: {Status.AWAITING_VERIFICATION: SUPERVISORS},
+        Status.AWAITING_VERIFICATION: {Status.CLOSED: SUPERVISORS, Status.REOPENED: SUPERVISORS},
+        Status.REOPENED: {Status.RECTIFYING: SUPERVISORS},
+        Status.CLOSED: {Status.REOPENED: SUPERVISORS},
+    }
+
+    source_key = models.CharField(max_length=120, unique=True,
+                                  help_text="app.model:id of the source object, or another stable key.")
+    source_app = models.CharField(_("source"), max_length=30)
+    category = models.CharField(_("category"), max_length=60)
+    severity = models.CharField(_("severity"), max_length=6, choices=Severity.choices, default=Severity.MEDIUM)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    responsible_unit = models.CharField(_("responsible unit"), max_length=100, blank=True)
+    link = models.CharField(max_length=300, blank=True, help_text="Where the source can be seen on the site.")
+    status = models.CharField(_("status"), max_length=25, choices=Status.choices, default=Status.OPEN)
+    deadline = models.DateField(_("deadline"), null=True, blank=True)
+    times_reported = models.PositiveIntegerField(default=1)
+    raised_at = models.DateTimeField(auto_now_add=True)
+    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="+")
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("problem")
+        verbose_name_plural = _("problems")
+        ordering = ["-raised_at"]
+        indexes = [models.Index(fields=["status", "source_app"], name="problem_queue_idx")]
+
+    def __str__(self):
+        return f"#{self.pk} {self.title}"

@@ -1,0 +1,92 @@
+"""Personas, one per role, and shared fixtures. Tests run against a real PostgreSQL."""
+
+import pytest
+from django.contrib.auth.models import Group
+
+from core.roles import Role, sync_roles
+
+PASSWORD = "test-pass-2026"
+
+
+@pytest.fixture(autouse=True)
+def _media_and_celery(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.AGENCY_DROP_DIR = tmp_path / "agency"
+    from config.celery import app
+
+    app.conf.task_always_eager = True  # services are tested directly; see tests/integration for a real worker
+    yield
+
+
+@pytest.fixture
+def make_user(db, django_user_model):
+    sync_roles()
+
+    def make(username: str, *roles: Role, **extra):
+        user = django_user_model.objects.create_user(username=username, password=PASSWORD, **extra)
+        for role in roles:
+            user.groups.add(Group.objects.get(name=role.value))
+        return user
+
+    return make
+
+
+@pytest.fixture
+def clerk(make_user):
+    return make_user("alice_clerk", Role.CLERK, first_name="王芳")
+
+
+@pytest.fixture
+def clerk2(make_user):
+    return make_user("bob_clerk", Role.CLERK, first_name="李娜")
+
+
+@pytest.fixture
+def reviewer(make_user):
+    return make_user("carol_reviewer", Role.REVIEWER, first_name="张伟")
+
+
+@pytest.fixture
+def senior(make_user):
+    return make_user("dave_senior", Role.SENIOR_REVIEWER, first_name="刘洋")
+
+
+@pytest.fixture
+def auditor(make_user):
+    return make_user("erin_auditor", Role.SETTLEMENT_AUDITOR)
+
+
+@pytest.fixture
+def supervisor(make_user):
+    return make_user("frank_supervisor", Role.SUPERVISOR)
+
+
+@pytest.fixture
+def provider_user(make_user):
+    return make_user("grace_provider", Role.PROVIDER)
+
+
+@pytest.fixture
+def admin_user(make_user):
+    return make_user("heidi_admin", Role.ADMIN, is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def personas(clerk, reviewer, senior, auditor, supervisor, provider_user, admin_user):
+    return {
+        "clerk": clerk, "reviewer": reviewer, "senior_reviewer": senior, "settlement_auditor": auditor,
+        "supervisor": supervisor, "provider": provider_user, "admin": admin_user,
+    }
+
+
+@pytest.fixture
+def client_for(client):
+    """A logged-in test client for a user: client_for(user)."""
+    from django.test import Client
+
+    def make(user):
+        c = Client()
+        c.force_login(user)
+        return c
+
+    return make

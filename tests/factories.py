@@ -1,0 +1,48 @@
+"""factory_boy factories over the real models, with valid identity numbers and codes."""
+
+import random
+from datetime import date
+
+import factory
+
+from enrollment import demo
+from enrollment.identity import birth_date_of, gender_of, pinyin_initials
+from enrollment.models import Employer, Person, StatusChange
+
+_rng = random.Random(2026)
+
+
+def make_id_number(birth: date = date(1985, 6, 15), gender: str = "1") -> str:
+    return demo.id_number(_rng, birth, gender, seq=_rng.randrange(0, 500))
+
+
+class EmployerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Employer
+        django_get_or_create = ("uscc",)
+
+    uscc = factory.LazyFunction(lambda: demo.uscc(_rng))
+    name = factory.Sequence(lambda n: f"示范市测试{n}有限公司")
+    schemes = factory.LazyFunction(lambda: [Employer.Scheme.BASIC])
+
+
+class PersonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Person
+
+    id_number = factory.LazyFunction(make_id_number)
+    name = factory.LazyFunction(lambda: demo.person_name(_rng))
+    name_initials = factory.LazyAttribute(lambda o: pinyin_initials(o.name))
+    gender = factory.LazyAttribute(lambda o: gender_of(o.id_number))
+    birth_date = factory.LazyAttribute(lambda o: birth_date_of(o.id_number))
+    insurance_type = "RES"
+    employer_code = ""
+    status = "ACTIVE"
+    status_date = date(2020, 1, 1)
+    paid_through = date(2026, 10, 1)
+
+    @factory.post_generation
+    def history(obj, create, extracted, **kwargs):
+        if create:
+            StatusChange.objects.get_or_create(person=obj, status=obj.status, status_date=obj.status_date,
+                                               defaults={"source": StatusChange.Source.LOAD})
