@@ -14,6 +14,7 @@ import hashlib
 import io
 import secrets
 from functools import cache
+from xml.sax.saxutils import escape as esc  # noqa: F401  (re-exported: escape user text in Paragraphs)
 
 from django.conf import settings
 from django.core.files.base import ContentFile

@@ -2,9 +2,8 @@ import uuid
 
 from django.contrib import messages
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.shortcuts import redirect
 
 from .context import request_id
 from .errors import DomainError, NotFound

@@ -1,9 +1,9 @@
 """Demo providers, and the demo provider user's access to the first one."""
 
 from django.contrib.auth import get_user_model
+from guardian.shortcuts import assign_perm
 
 from core.providers import PERMISSION
-from guardian.shortcuts import assign_perm
 
 from .models import Provider
 
