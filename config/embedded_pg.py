@@ -16,7 +16,7 @@ def database_settings(data_dir: Path) -> dict:
 
     data_dir.mkdir(parents=True, exist_ok=True)
     server = pgserver.get_server(data_dir / "pg", cleanup_mode="stop")
-    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")
+    exists = server.psql("SELECT 1 FROM pg_database WHERE datname = 'verification';")
     if "(1 row)" not in exists:
         server.psql(f"CREATE DATABASE {DATABASE_NAME};")
     uri = urlparse(server.get_uri())
