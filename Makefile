@@ -28,10 +28,10 @@ bench: install
 lint: install
 	$(BIN)/python -m ruff check .
 
-# Regenerate the translation catalogues' sources (needs GNU gettext); the .mo files are committed.
+# Extract, merge locale/pending/*.json into zh_Hans, compile (needs GNU gettext; the .mo files
+# are committed) and list what is still untranslated. MESSAGES_ARGS=--allow-missing to carry on.
 messages: install
-	$(BIN)/python manage.py makemessages -l zh_Hans -l en --no-obsolete -i '.venv/*' -i '.data/*' -i 'bench/*'
-	$(BIN)/python manage.py compilemessages -i .venv
+	$(BIN)/python scripts/translations.py $(MESSAGES_ARGS)
 
 lock: install
 	@echo "Edit the ranges in pyproject.toml, then: pip install -e .[dev] in a fresh venv and pip freeze."

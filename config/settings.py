@@ -148,7 +148,7 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 WHITENOISE_USE_FINDERS = True
 # Development serves static files through the finders; production runs collectstatic first.
-warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
+warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)  # whitenoise, via stacklevel
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(DATA_DIR / "media")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -195,7 +195,12 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "PersonStatusEnum": "enrollment.models.register.PersonStatus",
+        "EmployerStatusEnum": "enrollment.models.register.Employer.Status",
+        "ApplicationStatusEnum": "enrollment.models.applications.Application.Status",
+        "ApplicationKindEnum": "enrollment.models.applications.Application.Kind",
+    },
 }
 
 # Celery: Redis when REDIS_URL is set; otherwise tasks run in-process (development only).

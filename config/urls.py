@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from core import views as core_views
 
 api_v1 = [
+    path("core/", include("core.api_views")),
     path("enrollment/", include("enrollment.api.urls")),
 ]
 

@@ -66,6 +66,34 @@ def record(actor, action: str, obj, before=None, after=None) -> AuditEntry:
     )
 
 
+def record_many(actor, action: str, items: list[tuple[object, dict | None, dict | None]]) -> int:
+    """Append one entry per (obj, before, after), chained, in one INSERT (bulk operations)."""
+    if not items:
+        return 0
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("core.audit.record_many must run inside the transaction of the change")
+    xact_lock(AUDIT_CHAIN)
+    last = AuditEntry.objects.order_by("-seq").values_list("seq", "hash").first()
+    seq, prev = (last[0], last[1]) if last else (0, GENESIS)
+    actor_id = getattr(actor, "pk", None)
+    actor_name = actor.get_username() if actor is not None else "system"
+    at, rid = datetime.now(UTC), request_id.get()
+    entries = []
+    for obj, before, after in items:
+        seq += 1
+        object_type, object_id, object_repr = object_ref(obj)
+        before, after = _normalise(before), _normalise(after)
+        digest = entry_hash(prev, seq, at, actor_id, actor_name, action, object_type, object_id, before, after, rid)
+        entries.append(AuditEntry(
+            seq=seq, at=at, actor_id=actor_id, actor_name=actor_name, action=action, object_type=object_type,
+            object_id=object_id, object_repr=object_repr, before=before, after=after, request_id=rid,
+            prev_hash=prev, hash=digest,
+        ))
+        prev = digest
+    AuditEntry.objects.bulk_create(entries, batch_size=2000)
+    return len(entries)
+
+
 @dataclass
 class ChainProblem:
     seq: int

@@ -59,3 +59,17 @@ def unconfirmed_years(start: date, end: date) -> list[int]:
     years = set(range(start.year, end.year + 1))
     confirmed = set(CalendarYear.objects.filter(year__in=years, confirmed=True).values_list("year", flat=True))
     return sorted(years - confirmed)
+
+
+def working_days_left(today: date, due_dates) -> dict[date, int]:
+    """working_days_between(today, d) for many due dates with one query (list pages)."""
+    dates = {d for d in due_dates if d is not None}
+    if not dates:
+        return {}
+    lo, hi = min(min(dates), today), max(max(dates), today)
+    exceptions = _exceptions(lo, hi)
+    out = {}
+    for d in dates:
+        sign, a, b = (1, today, d) if d >= today else (-1, d, today)
+        out[d] = sign * sum(1 for n in range(1, (b - a).days + 1) if _is_workday(a + timedelta(days=n), exceptions))
+    return out

@@ -5,7 +5,7 @@ from datetime import date
 from django.db import transaction
 from django.db.models import F
 
-from core.audit import record
+from core.audit import record, record_many
 
 from .models import Problem
 
@@ -38,3 +38,25 @@ def report_problem(*, source_key: str, source_app: str, category: str, title: st
         record(actor, "supervision.problem.reported_again", problem, before,
                {"times_reported": problem.times_reported, "status": problem.status})
         return problem, False
+
+
+def report_problems(items: list[dict], *, actor=None) -> int:
+    """Raise many problems at once (a nightly job), once per source: set-based, audited per entry.
+
+    Each item has the keyword arguments of report_problem. Sources already in the ledger are left
+    as they are. Returns the number of problems raised.
+    """
+    if not items:
+        return 0
+    with transaction.atomic():
+        keys = [item["source_key"] for item in items]
+        existing = set(Problem.objects.filter(source_key__in=keys).values_list("source_key", flat=True))
+        new = [Problem(raised_by=actor, **{**item, "title": item["title"][:200]})
+               for item in items if item["source_key"] not in existing]
+        Problem.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
+        created = Problem.objects.filter(source_key__in=[p.source_key for p in new])
+        record_many(actor, "supervision.problem.raised", [
+            (p, None, {"source": p.source_key, "category": p.category, "severity": p.severity, "title": p.title})
+            for p in created
+        ])
+    return len(new)

@@ -65,6 +65,13 @@ class Application(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     due_date = models.DateField(_("due date"), null=True, blank=True)
+    due_date_unconfirmed = models.BooleanField(
+        default=False, help_text="The due date was counted over a year whose official holiday schedule is not in "
+                                 "the calendar yet (weekends only): it may move when the schedule is published.")
+    resubmitted_at = models.DateTimeField(null=True, blank=True)
+    notice_deadline = models.DateField(
+        _("materials due by"), null=True, blank=True,
+        help_text="The date the one-time notice gives the applicant to bring what is missing.")
     reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                  related_name="+")
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
@@ -72,6 +79,9 @@ class Application(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_reasons = models.JSONField(default=list, blank=True)
     decision_note = models.TextField(blank=True)
+    registered_at = models.DateTimeField(null=True, blank=True)
+    overdue_problem_id = models.BigIntegerField(
+        null=True, blank=True, help_text="The problem-ledger entry raised when the case went past its due date.")
     version = models.PositiveIntegerField(default=1)
 
     class Meta:
@@ -89,7 +99,12 @@ class Application(models.Model):
 
 
 class Material(models.Model):
-    """One item of an application's materials checklist and what the clerk found."""
+    """One item of an application's materials checklist and what the clerk found.
+
+    `code` names an entry of enrollment.materials (label, what to bring); the checklist of a
+    kind is created with the application, so a later change of the list leaves old cases as
+    they were taken in.
+    """
 
     class State(models.TextChoices):
         PENDING = "PENDING", _("Not checked")
@@ -113,7 +128,12 @@ class Material(models.Model):
 
 
 class RosterUpload(models.Model):
-    """An employer's staff list uploaded for an add-persons application; the original is kept."""
+    """An employer's staff list uploaded for an add-persons application.
+
+    The original file is kept with its SHA-256 whether or not it was valid, with every error
+    found (row, column, message). Only a valid, current upload's entries are applied, and only
+    when the application is registered.
+    """
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="roster_uploads")
     file = models.FileField(upload_to="rosters/%Y/%m/")
@@ -124,13 +144,17 @@ class RosterUpload(models.Model):
     row_count = models.PositiveIntegerField(default=0)
     errors = models.JSONField(default=list, blank=True)
     is_valid = models.BooleanField(default=False)
+    error_count = models.PositiveIntegerField(default=0)
+    note = models.CharField(max_length=300, blank=True, help_text="What the reader noticed, e.g. where it stopped.")
+    is_current = models.BooleanField(default=True, help_text="The latest upload of its application; older ones "
+                                                             "are kept as they were, with their files.")
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("roster upload")
         verbose_name_plural = _("roster uploads")
-        ordering = ["-uploaded_at"]
+        ordering = ["-uploaded_at", "-id"]
 
     def __str__(self):
         return self.original_name
@@ -152,6 +176,16 @@ class RosterEntry(models.Model):
         verbose_name_plural = _("roster entries")
         ordering = ["line_no"]
         constraints = [models.UniqueConstraint(fields=["upload", "id_number"], name="roster_entry_once")]
+        indexes = [
+            # "Already in another open application": one lookup for all of a roster's numbers.
+            models.Index(fields=["id_number"], name="roster_entry_id_idx"),
+        ]
 
     def __str__(self):
         return f"{self.upload_id}:{self.line_no}"
+
+    @property
+    def masked_id_number(self) -> str:
+        from core.masking import mask_id_number
+
+        return mask_id_number(self.id_number)

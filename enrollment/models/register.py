@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
+from django.db.models import F, Func
 from django.utils.translation import gettext_lazy as _
 
 
@@ -60,6 +61,13 @@ class Employer(models.Model):
         return f"{self.name} ({self.uscc})"
 
 
+class ExtractLine(Func):
+    """The register's row as the agency's extract writes it (SQL function of migration 0003)."""
+
+    function = "enrollment_extract_line"
+    output_field = models.TextField()
+
+
 class Person(models.Model):
     """An insured person in the office's register (参保人), one per identity number.
 
@@ -85,6 +93,14 @@ class Person(models.Model):
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The row as the agency's extract would carry it (null where it could not be written plainly).
+    # The nightly comparison matches the extract's raw lines against it: a line equal to it is the
+    # same, valid row, so only the few lines that differ are parsed and validated (issue 4's speed).
+    extract_line = models.GeneratedField(
+        expression=ExtractLine(F("id_number"), F("name"), F("gender"), F("birth_date"), F("insurance_type"),
+                               F("employer_code"), F("status"), F("status_date"), F("paid_through")),
+        output_field=models.TextField(), db_persist=True,
+    )
 
     class Meta:
         verbose_name = _("insured person")

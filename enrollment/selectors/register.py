@@ -1,12 +1,31 @@
-"""Reads of the register: persons, their status on a date."""
+"""Reads of the register: persons, their status on a date, search, employers and their staff.
 
+Functions that take `user` check it (enrollment.permissions) before reading, so the page, the API
+and an export that share a selector share its access check.
+"""
+
+import re
+from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import Count, F, OrderBy, OuterRef, Q, Subquery
 
-__all__ = ["home_summary", "persons_with_status_on", "status_on"]
+from core.audit_views import object_history
+from core.masking import mask_id_number
 
-from ..models import Person, StatusChange
+from ..identity import IdentityError, check_id_number
+from ..models import Application, Discrepancy, Employer, Person, StatusChange
+from ..permissions import access_register
+
+__all__ = [
+    "PersonQuery", "employer_staff", "employers_visible_to", "home_summary", "parse_person_query",
+    "person_overview", "persons_with_status_on", "search_employers", "search_persons", "staff_counts", "status_history",
+    "status_on",
+]
+
+# Columns a list of persons shows: enough for the search results, the staff list and their exports.
+PERSON_LIST_FIELDS = ("id", "id_number", "name", "gender", "birth_date", "insurance_type", "employer_code",
+                      "status", "status_date")
 
 
 def status_on(person: Person, on: date) -> str | None:
@@ -32,13 +51,12 @@ def persons_with_status_on(on: date):
 def home_summary(user) -> dict:
     from django.utils import timezone
 
-    from ..models import Application
+    from core.workdays import add_working_days
+
     from .reconciliation import open_discrepancies
 
     today = timezone.localdate()
     open_cases = Application.objects.filter(status__in=Application.OPEN_STATES)
-    from core.workdays import add_working_days
-
     soon = add_working_days(today, 2)
     return {
         "mine": open_cases.filter(created_by=user).count(),
@@ -46,3 +64,156 @@ def home_summary(user) -> dict:
         "overdue": open_cases.filter(due_date__lt=today).count(),
         "discrepancies": open_discrepancies().count(),
     }
+
+
+# --- Person search ---------------------------------------------------------------------------------
+
+_ID_PREFIX = re.compile(r"^[0-9]{1,17}[0-9X]?$")
+_INITIALS = re.compile(r"^[a-z]{1,50}$")
+
+
+@dataclass(frozen=True)
+class PersonQuery:
+    """What the search box was given: kind is 'id_number', 'name' or 'initials'."""
+
+    kind: str
+    value: str
+
+
+def parse_person_query(text: str) -> PersonQuery | None:
+    """An identity number or its prefix (digits, a final X), pinyin initials (letters), or a name prefix."""
+    text = (text or "").strip()
+    compact = re.sub(r"\s+", "", text)
+    if not compact:
+        return None
+    if _ID_PREFIX.match(compact.upper()):
+        return PersonQuery("id_number", compact.upper())
+    if _INITIALS.match(compact.lower()):
+        return PersonQuery("initials", compact.lower())
+    if len(text) > 50 or any(ch.isdigit() for ch in text):
+        return None  # no name is this long or has digits: nothing can match
+    return PersonQuery("name", text)
+
+
+class PatternOrder(OrderBy):
+    """ORDER BY col USING ~<~: the order of a varchar_pattern_ops index.
+
+    The person search indexes (Person.Meta) use varchar_pattern_ops so that LIKE 'prefix%' is an
+    index range whatever the database's collation; ordering by the same operator lets PostgreSQL
+    read a page straight off that index and stop after it (no sort of every match). The comment is
+    for Django's compiler, which finds each ORDER BY term's expression by looking for ASC or DESC.
+    """
+
+    template = "%(expression)s USING ~<~ /* ASC */"
+
+    def __init__(self, field: str):
+        super().__init__(F(field))
+
+
+_SEARCH = {
+    "id_number": ("id_number__startswith", ("id_number",)),
+    "name": ("name__startswith", ("name",)),
+    "initials": ("name_initials__startswith", ("name_initials", "name")),
+}
+
+
+def person_search_queryset(query: PersonQuery | None):
+    """The persons a query matches, in index order: one index range scan, read a page at a time.
+
+    Not access-checked: callers go through search_persons().
+    """
+    if query is None:
+        return Person.objects.none()
+    lookup, order = _SEARCH[query.kind]
+    return (
+        Person.objects.filter(**{lookup: query.value}).only(*PERSON_LIST_FIELDS)
+        .order_by(*(PatternOrder(f) for f in order), "id")
+    )
+
+
+def search_persons(*, user, query: str):
+    """Persons matching the search box's text, for a user who may read the register."""
+    access_register(user)
+    return person_search_queryset(parse_person_query(query))
+
+
+# --- A person's page ---------------------------------------------------------------------------------
+
+_ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")
+
+
+def mask_numbers_in(value):
+    """Audit values may quote identity numbers (a change, an agency row): mask those that check out."""
+    if isinstance(value, str):
+        def mask(match):
+            try:
+                return mask_id_number(check_id_number(match.group(0)))
+            except IdentityError:
+                return match.group(0)
+        return _ID_IN_TEXT.sub(mask, value)
+    if isinstance(value, dict):
+        return {k: mask_numbers_in(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [mask_numbers_in(v) for v in value]
+    return value
+
+
+def masked_history(obj, limit: int = 200) -> list[dict]:
+    """An object's audit timeline with identity numbers masked, for pages (one query)."""
+    return [
+        {"at": e.at, "actor_name": e.actor_name, "action": e.action, "after": mask_numbers_in(e.after)}
+        for e in object_history(obj, limit)
+    ]
+
+
+def status_history(person: Person):
+    """The person's status changes, latest first."""
+    return person.status_changes.select_related("recorded_by").order_by("-status_date", "-id")
+
+
+def person_overview(person: Person, limit: int = 200) -> dict:
+    """Everything a person's page shows beside the person, one query per list."""
+    employer = Employer.objects.filter(uscc=person.employer_code).first() if person.employer_code else None
+    return {
+        "employer": employer,
+        "status_changes": list(status_history(person)[:limit]),
+        "applications": list(Application.objects.filter(person=person)
+                             .only("id", "number", "kind", "status", "created_at", "due_date")
+                             .order_by("-created_at")[:limit]),
+        "discrepancies": list(Discrepancy.objects.filter(id_number=person.id_number)
+                              .order_by(F("closed_on").desc(nulls_first=True), "-last_seen", "-id")[:limit]),
+        "history": masked_history(person, limit),
+    }
+
+
+# --- Employers --------------------------------------------------------------------------------------
+
+_CODE_PREFIX = re.compile(r"^[0-9A-Z]{1,18}$")
+
+
+def employers_visible_to(user):
+    access_register(user)
+    return Employer.objects.order_by("name", "id")
+
+
+def search_employers(queryset, text: str):
+    """Narrow employers to a code prefix or a name prefix (both on an index)."""
+    text = (text or "").strip()
+    if not text:
+        return queryset
+    if _CODE_PREFIX.match(text.upper()):
+        return queryset.filter(Q(uscc__startswith=text.upper()) | Q(name__startswith=text))
+    return queryset.filter(name__startswith=text)
+
+
+def employer_staff(employer: Employer):
+    """The employer's staff in name order, on the (employer_code, name) index."""
+    return (Person.objects.filter(employer_code=employer.uscc).only(*PERSON_LIST_FIELDS)
+            .order_by("name", "id"))
+
+
+def staff_counts(employer: Employer) -> dict:
+    """{'total': n, 'ACTIVE': n, ...} for the employer's staff, in one query."""
+    counts = dict(Person.objects.filter(employer_code=employer.uscc).order_by().values("status")
+                  .annotate(n=Count("id")).values_list("status", "n"))
+    return {"total": sum(counts.values()), **counts}

@@ -1,11 +1,350 @@
-from django.http import HttpResponse
+"""Pages of registration applications: the clerks' queue, intake, the case page and its actions.
 
-from core.roles import ENROLLMENT_STAFF, require_role
+Each view parses, authorizes (enrollment.permissions), calls one service and renders; a domain
+error comes back as a message on the case page.
+"""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import FileResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from core.audit_views import object_history
+from core.errors import DomainError, ValidationFailed
+from core.exports import csv_response
+from core.masking import mask_id_number
+from core.roles import ENROLLMENT_STAFF, has_role, require_role
+from core.views import letter_response
+from core.workflow import allowed_targets
+
+from .. import materials
+from ..forms.applications import (
+    ApplicationForm,
+    ApproveForm,
+    MaterialsForm,
+    RejectForm,
+    RosterForm,
+    VersionForm,
+)
+from ..models import Application, Material
+from ..models.applications import CLERKS
+from ..permissions import access_application, access_application_letter, access_roster_upload
+from ..selectors.applications import (
+    ApplicationFilter,
+    application_letters,
+    applications_visible_to,
+    current_roster,
+    queue_order,
+    with_time_left,
+)
+from ..services import applications as services
+from ..services.applications.common import EDITABLE_STATES
+from ..services.roster import upload_roster
+
+Status = Application.Status
+PAGE_SIZE = 25
+ENTRIES_SHOWN = 200
+
+# The service behind each move, by the state it leads to.
+MOVES = {
+    Status.SUBMITTED: ("submit", _("Submit"), services.submit_application),
+    Status.INCOMPLETE: ("notice", _("Issue the one-time notice"), services.issue_notice),
+    Status.RESUBMITTED: ("resubmit", _("Materials brought: resubmit"), services.resubmit_application),
+    Status.UNDER_REVIEW: ("review", _("Start the review"), services.start_review),
+    Status.REGISTERED: ("register", _("Apply to the register"), services.register_application),
+}
 
 
-def _placeholder(request):
+def _queue(request):
     require_role(request.user, *ENROLLMENT_STAFF)
-    return HttpResponse("")
+    today = timezone.localdate()
+    filterset = ApplicationFilter(request.GET or None, queryset=queue_order(applications_visible_to(request.user)),
+                                  request=request, today=today)
+    return filterset, today
 
 
-application_list = application_create = _placeholder
+@require_GET
+def application_list(request):
+    filterset, today = _queue(request)
+    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = with_time_left(page.object_list, today)
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(request, "enrollment/applications/list.html", {
+        "filter": filterset, "page_obj": page, "today": today, "can_create": has_role(request.user, *CLERKS),
+        "querystring_without_page": f"{params.urlencode()}&" if params else "",
+        "export_query": params.urlencode(),
+    })
+
+
+@require_GET
+def application_export(request):
+    filterset, today = _queue(request)
+    rows = with_time_left(filterset.qs, today)
+    headers = [_("Case number"), _("Kind"), _("Status"), _("Applicant"), _("Employer"), _("Insured person"),
+               _("Submitted"), _("Due date"), _("Working days left"), _("Taken in by")]
+    return csv_response(filename=f"applications-{today:%Y%m%d}", headers=headers, rows=(
+        [a.number, a.get_kind_display(), a.get_status_display(), a.applicant_name,
+         a.employer.name if a.employer_id else "", _person_label(a),
+         timezone.localtime(a.submitted_at) if a.submitted_at else "", a.due_date or "",
+         "" if a.days_left is None else a.days_left, a.created_by.get_username()] for a in rows))
+
+
+def _person_label(app: Application) -> str:
+    if app.person_id:
+        return f"{app.person.name} ({mask_id_number(app.person.id_number)})"
+    if app.kind == Application.Kind.TRANSFER_IN:
+        return f"{app.payload.get('name', '')} ({mask_id_number(app.payload.get('id_number', ''))})"
+    return ""
+
+
+def application_create(request):
+    require_role(request.user, *CLERKS)
+    kind = request.GET.get("kind") or request.POST.get("kind")
+    if kind not in Application.Kind.values:
+        kinds = [(value, label, materials.checklist(value), materials.time_limit(value))
+                 for value, label in Application.Kind.choices]
+        return render(request, "enrollment/applications/choose_kind.html", {"kinds": kinds})
+    form = ApplicationForm(request.POST or None, kind=kind)
+    if request.method == "POST" and form.is_valid():
+        try:
+            app = services.create_application(actor=request.user, **form.service_arguments())
+        except ValidationFailed as exc:
+            form.add_service_errors(exc.errors)
+            if not exc.errors:
+                form.add_error(None, str(exc.message))
+        else:
+            messages.success(request, _("Case %(number)s was taken in.") % {"number": app.number})
+            return redirect("enrollment:application_detail", app.pk)
+    return render(request, "enrollment/applications/create.html", {
+        "form": form, "kind": kind, "kind_label": Application.Kind(kind).label,
+        "time_limit": materials.time_limit(kind)})
+
+
+@require_GET
+def application_detail(request, pk):
+    app = access_application(request.user, pk)
+    return render(request, "enrollment/applications/detail.html", _detail_context(request, app))
+
+
+def _detail_context(request, app: Application, **forms) -> dict:
+    user, today = request.user, timezone.localdate()
+    with_time_left([app], today)
+    items = list(app.materials.all())
+    targets = allowed_targets(app, user)
+    roster = current_roster(app) if app.kind == Application.Kind.ADD_PERSONS else None
+    context = {
+        "app": app, "today": today, "items": [(m, materials.material_label(m.code), materials.what_to_bring(m.code))
+                                              for m in items],
+        "can_edit": app.status in EDITABLE_STATES and has_role(user, *CLERKS),
+        "moves": [(MOVES[t][0], MOVES[t][1]) for t in targets if t in MOVES],
+        "can_decide": Status.APPROVED in targets and services.may_decide(user, app),
+        "decision_blocked": Status.APPROVED in targets and not services.may_decide(user, app),
+        "segregation_message": services.segregation_message(),
+        "letters": list(application_letters(app)),
+        "roster": roster,
+        "roster_entries": list(roster.entries.all()[:ENTRIES_SHOWN]) if roster and roster.is_valid else [],
+        "roster_uploads": list(app.roster_uploads.all()[:10]) if roster else [],
+        "timeline": _timeline(app),
+        "person_label": _person_label(app),
+        "removal_list": [mask_id_number(n) for n in app.payload.get("id_numbers", [])],
+        "reasons": [materials.REJECTION_REASONS.get(r, r) for r in app.decision_reasons],
+        "outcome": _outcome(app),
+        "open_states": Application.OPEN_STATES,
+    }
+    context["materials_form"] = forms.get("materials_form") or MaterialsForm(
+        items=items, initial={"version": app.version})
+    context["roster_form"] = forms.get("roster_form") or RosterForm(initial={"version": app.version})
+    context["approve_form"] = ApproveForm(initial={"version": app.version})
+    context["reject_form"] = forms.get("reject_form") or RejectForm(initial={"version": app.version})
+    return context
+
+
+def _outcome(app: Application) -> list[str]:
+    from ..letters import outcome_lines
+
+    return outcome_lines(app) if app.kind != Application.Kind.ADD_PERSONS or app.roster_uploads.exists() else []
+
+
+ACTION_LABELS = {
+    "enrollment.application.created": _("Case taken in"),
+    "enrollment.application.materials_checked": _("Materials checked"),
+    "enrollment.application.roster_uploaded": _("Staff list uploaded"),
+    "enrollment.application.roster_refused": _("Staff list refused (too large)"),
+    "enrollment.application.submitted": _("Submitted"),
+    "enrollment.application.notice_issued": _("One-time notice issued"),
+    "enrollment.application.resubmitted": _("Resubmitted"),
+    "enrollment.application.review_started": _("Review started"),
+    "enrollment.application.approved": _("Approved"),
+    "enrollment.application.rejected": _("Rejected"),
+    "enrollment.application.registered": _("Applied to the register"),
+    "enrollment.application.overdue_reported": _("Reported overdue to the problem ledger"),
+}
+
+
+def _timeline(app: Application) -> list[dict]:
+    """The case's audit entries in words (no raw payloads: they hold full identity numbers)."""
+    out = []
+    for e in object_history(app):
+        after, before = e.after or {}, e.before or {}
+        detail = ""
+        if e.action.endswith("materials_checked"):
+            detail = "; ".join(f"{materials.material_label(code)}: {_state_label(v[0])}"
+                               for code, v in after.items())
+        elif e.action.endswith(("roster_uploaded", "roster_refused")):
+            detail = _("%(file)s, %(rows)s rows, %(errors)s errors") % {
+                "file": after.get("file", ""), "rows": after.get("rows", "–"), "errors": after.get("errors", "–")}
+        elif "status" in after and "status" in before:
+            detail = f"{_status_label(before['status'])} → {_status_label(after['status'])}"
+        out.append({"at": e.at, "actor": e.actor_name, "label": ACTION_LABELS.get(e.action, e.action),
+                    "detail": detail, "note": after.get("note", "") if "status" in after else ""})
+    return out
+
+
+def _state_label(value) -> str:
+    try:
+        return str(Material.State(value).label)
+    except ValueError:
+        return str(value)
+
+
+def _status_label(value) -> str:
+    try:
+        return str(Status(value).label)
+    except ValueError:
+        return str(value)
+
+
+def _back(app_or_pk):
+    pk = getattr(app_or_pk, "pk", app_or_pk)
+    return redirect(reverse("enrollment:application_detail", args=[pk]))
+
+
+def _error(request, exc: DomainError) -> None:
+    messages.error(request, str(exc.message))
+    for e in exc.errors:
+        where = " ".join(str(x) for x in (e.get("line") or e.get("row") or "", e.get("column") or "") if x)
+        messages.error(request, f"{where}: {e['message']}" if where else str(e["message"]))
+
+
+@require_POST
+def application_materials(request, pk):
+    app = access_application(request.user, pk, "edit")
+    form = MaterialsForm(request.POST, items=list(app.materials.all()))
+    if not form.is_valid():
+        messages.error(request, _("The checklist was not saved: check the marked items."))
+        return render(request, "enrollment/applications/detail.html",
+                      _detail_context(request, app, materials_form=form), status=400)
+    try:
+        services.tick_materials(actor=request.user, application=app, states=form.states(),
+                                expected_version=form.cleaned_data["version"])
+    except DomainError as exc:
+        _error(request, exc)
+    else:
+        messages.success(request, _("The checklist was saved."))
+    return _back(app)
+
+
+@require_POST
+def application_roster(request, pk):
+    app = access_application(request.user, pk, "edit")
+    form = RosterForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return render(request, "enrollment/applications/detail.html",
+                      _detail_context(request, app, roster_form=form), status=400)
+    try:
+        upload = upload_roster(actor=request.user, application=app, file=form.cleaned_data["file"],
+                               expected_version=form.cleaned_data["version"])
+    except DomainError as exc:
+        _error(request, exc)
+    else:
+        if upload.is_valid:
+            messages.success(request, _("The staff list was read: %(n)d persons, no errors.") % {"n": upload.row_count})
+        else:
+            messages.error(request, _("The staff list has %(n)d errors; nothing was taken from it. The list of "
+                                      "errors is below.") % {"n": upload.error_count})
+    return _back(app)
+
+
+def _move_view(action: str, service):
+    @require_POST
+    def view(request, pk):
+        app = access_application(request.user, pk)
+        form = VersionForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("The page was out of date. Reload it and try again."))
+            return _back(app)
+        try:
+            result = service(actor=request.user, application=app, expected_version=form.cleaned_data["version"])
+        except DomainError as exc:
+            _error(request, exc)
+            return _back(app)
+        if action == "notice":
+            messages.success(request, _("The one-time notice %(number)s was issued: print it for the applicant.")
+                             % {"number": result.number})
+        else:
+            messages.success(request, _("Case %(number)s is now “%(status)s”.")
+                             % {"number": app.number, "status": app.get_status_display()})
+        return _back(app)
+
+    view.__name__ = f"application_{action}"
+    return view
+
+
+application_submit = _move_view("submit", services.submit_application)
+application_notice = _move_view("notice", services.issue_notice)
+application_resubmit = _move_view("resubmit", services.resubmit_application)
+application_review = _move_view("review", services.start_review)
+application_register = _move_view("register", services.register_application)
+
+
+@require_POST
+def application_approve(request, pk):
+    app = access_application(request.user, pk, "decide")
+    form = ApproveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The page was out of date. Reload it and try again."))
+        return _back(app)
+    try:
+        services.approve_application(actor=request.user, application=app, note=form.cleaned_data["note"],
+                                     expected_version=form.cleaned_data["version"])
+    except DomainError as exc:
+        _error(request, exc)
+    else:
+        messages.success(request, _("Case %(number)s was approved; the approval notice is ready to print.")
+                         % {"number": app.number})
+    return _back(app)
+
+
+@require_POST
+def application_reject(request, pk):
+    app = access_application(request.user, pk, "decide")
+    form = RejectForm(request.POST)
+    if not form.is_valid():
+        return render(request, "enrollment/applications/detail.html",
+                      _detail_context(request, app, reject_form=form), status=400)
+    try:
+        services.reject_application(actor=request.user, application=app, reasons=form.cleaned_data["reasons"],
+                                    note=form.cleaned_data["note"], expected_version=form.cleaned_data["version"])
+    except DomainError as exc:
+        _error(request, exc)
+    else:
+        messages.success(request, _("Case %(number)s was rejected; the decision letter is ready to print.")
+                         % {"number": app.number})
+    return _back(app)
+
+
+@require_GET
+def application_letter(request, pk, letter_pk):
+    _app, letter = access_application_letter(request.user, pk, letter_pk)
+    return letter_response(letter)
+
+
+@require_GET
+def application_roster_file(request, pk, upload_pk):
+    _app, upload = access_roster_upload(request.user, pk, upload_pk)
+    return FileResponse(upload.file.open("rb"), as_attachment=True, filename=upload.original_name)

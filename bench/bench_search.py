@@ -1,0 +1,266 @@
+"""Person search at scale: fill a scratch database with n persons and time the search selector.
+
+    python bench/bench_search.py --persons 1000000
+
+run(n_persons) creates its own scratch database (the configured database's name + "_bench_search",
+migrated like a test database, dropped afterwards), generates n persons from demo.py's vocabulary
+with one INSERT ... SELECT over generate_series (secondary indexes built after), ANALYZEs, and times enrollment.selectors.search_persons as the search page calls it
+(the first page of 50 through core.paging.peek_page) for identity-number prefixes, name prefixes and
+pinyin initials, `queries` different searches of each kind. The target (issue 3, item 7): under
+100 ms with 1,000,000 persons.
+"""
+
+import argparse
+import json
+import os
+import random
+import statistics
+import sys
+import time
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGET_MS = 100.0
+
+
+def _setup_django() -> None:
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    from django.apps import apps
+
+    if not apps.ready:
+        import django
+
+        django.setup()
+
+
+@contextmanager
+def scratch_database(suffix: str = "_bench_search"):
+    """A freshly migrated database of its own for the duration of the block, dropped afterwards."""
+    from django.db import connection
+
+    settings_dict = connection.settings_dict
+    old_test = dict(settings_dict.get("TEST") or {})
+    settings_dict["TEST"] = {**old_test, "NAME": f"{settings_dict['NAME']}{suffix}"}
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    try:
+        yield settings_dict["NAME"]
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+        settings_dict["TEST"] = old_test
+
+
+# n persons generated in the database (INSERT ... SELECT over generate_series) from demo.py's
+# vocabulary: its surnames, given-name characters (30 % one, 70 % two), counties, employers and
+# status weights, as demo.people draws them. Identity numbers are valid (GB 11643 check character) and unique by construction:
+# row i gets county i mod 10, birth day (i / 10) mod 29200 after 1940-01-01 and order code
+# 2 * (i / 292000) + sex. The random draws are made once per row in the inner query (OFFSET 0
+# keeps PostgreSQL from inlining it and drawing again).
+GENERATE_PERSONS = """
+INSERT INTO enrollment_person (id_number, name, name_initials, gender, birth_date, insurance_type, employer_code,
+                               status, status_date, paid_through, phone, address, version, created_at, updated_at)
+SELECT g.stem || substr('10X98765432', (CHECK_SUM) %% 11 + 1, 1),
+       g.name, g.initials, (g.sex + 1)::text, g.birth,
+       CASE WHEN g.r_emp < 0.6 THEN 'EMP' ELSE 'RES' END,
+       CASE WHEN g.r_emp < 0.6 THEN (%(employers)s::text[])[1 + floor(g.r_emp / 0.6 * %(n_employers)s)::int] ELSE '' END,
+       CASE WHEN g.r_status < 0.90 THEN 'ACTIVE' WHEN g.r_status < 0.96 THEN 'SUSPENDED' ELSE 'TERMINATED' END,
+       LEAST(GREATEST(g.birth + 1, DATE '2000-01-01' + g.status_day), DATE '2026-11-01'),
+       (%(paid)s::date[])[1 + g.paid_choice], '', '', 1, now(), now()
+FROM (
+  SELECT r.*, (%(counties)s::text[])[1 + r.i %% 10] || to_char(r.birth, 'YYYYMMDD')
+              || lpad((2 * (r.i / 292000) + r.sex)::text, 3, '0') AS stem,
+         substr(%(surnames)s, r.si, 1) || substr(%(given)s, r.g1, 1)
+           || CASE WHEN r.one THEN '' ELSE substr(%(given)s, r.g2, 1) END AS name,
+         substr(%(surname_initials)s, r.si, 1) || substr(%(given_initials)s, r.g1, 1)
+           || CASE WHEN r.one THEN '' ELSE substr(%(given_initials)s, r.g2, 1) END AS initials
+  FROM (
+    SELECT i, DATE '1940-01-01' + ((i / 10) %% 29200)::int AS birth, (random() < 0.5)::int AS sex,
+           1 + floor(random() * %(n_surnames)s)::int AS si, random() < 0.3 AS one,
+           1 + floor(random() * %(n_given)s)::int AS g1, 1 + floor(random() * %(n_given)s)::int AS g2,
+           random() AS r_emp, random() AS r_status, floor(random() * 9400)::int AS status_day,
+           floor(random() * 5)::int AS paid_choice
+    FROM generate_series(0, %(n)s - 1) AS i
+    OFFSET 0
+  ) r
+) g
+""".replace("CHECK_SUM", " + ".join(f"substr(g.stem, {k}, 1)::int * {w}" for k, w in enumerate(
+    [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2], start=1)))
+
+
+def vocabulary(n: int) -> dict:
+    """demo.py's words, and the pinyin initial of each character, as GENERATE_PERSONS draws from them.
+
+    A demo name is a surname character and one or two given-name characters, and for every such
+    name pinyin_initials(name) is the initials of its characters in turn, the surname by its surname
+    reading (checked over all of them; fill_persons checks a sample again).
+    """
+    from datetime import date, timedelta
+
+    from enrollment import demo
+    from enrollment.identity import _initials, pinyin_initials
+
+    surname_initials = "".join(pinyin_initials(c) for c in demo.SURNAMES)
+    given_initials = "".join(_initials(c) for c in demo.GIVEN)
+    if (len(surname_initials), len(given_initials)) != (len(demo.SURNAMES), len(demo.GIVEN)):
+        raise RuntimeError("a demo name character has no single pinyin initial")
+    employers = demo.employers(max(20, n // 5000))
+    first_of_month = date(2026, 11, 1)
+    return {
+        "surnames": demo.SURNAMES, "surname_initials": surname_initials,
+        "given": demo.GIVEN, "given_initials": given_initials,
+        "counties": demo.COUNTIES, "employers": [e["uscc"] for e in employers], "employer_rows": employers,
+        "paid": [(first_of_month - timedelta(days=d)).replace(day=1) for d in (1, 1, 1, 40, 400)],
+        "n": n,
+    }
+
+
+def fill_persons(n: int, *, sample_size: int = 2000) -> tuple[float, list[dict]]:
+    """Generate n persons (and their employers) in the database; the seconds taken and a sample of rows."""
+    from django.db import connection
+
+    from enrollment.identity import check_id_number, pinyin_initials
+
+    if n > 146_000_000:
+        raise ValueError("at most 146,000,000 persons: the identity numbers would repeat")
+    words = vocabulary(n)
+    params = {k: v for k, v in words.items() if k != "employer_rows"}
+    params.update({f"n_{k}": len(words[k]) for k in ("surnames", "given", "employers")})
+    now = datetime.now(UTC)
+    started = time.perf_counter()
+    connection.ensure_connection()
+    with connection.connection.cursor() as cur:
+        cur.execute("SET synchronous_commit = off")
+        cur.execute("SET maintenance_work_mem = '256MB'")
+        # Secondary indexes are built once after the load, which is faster than maintaining them row by row.
+        cur.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'enrollment_person' "
+                    "AND indexname NOT IN (SELECT conname FROM pg_constraint "
+                    "WHERE conrelid = 'enrollment_person'::regclass)")
+        secondary = cur.fetchall()
+        for index_name, _definition in secondary:
+            cur.execute(f'DROP INDEX "{index_name}"')
+        with cur.copy("COPY enrollment_employer (uscc, name, address, contact_name, contact_phone, schemes, status, "
+                      "version, created_at, updated_at) FROM STDIN") as copy:
+            for e in words["employer_rows"]:
+                copy.write_row((e["uscc"], e["name"], e["address"], e["contact_name"], e["contact_phone"],
+                                ["BASIC"], "ACTIVE", 1, now, now))
+        cur.execute(GENERATE_PERSONS, params)
+        generated = time.perf_counter()
+        for _index_name, definition in secondary:
+            cur.execute(definition)
+        indexed = time.perf_counter()
+        cur.execute("SELECT id_number, name, name_initials FROM enrollment_person TABLESAMPLE SYSTEM (%s) LIMIT %s",
+                    [min(100.0, 100.0 * sample_size * 20 / max(n, 1)), sample_size])
+        sample = [{"id_number": i, "name": nm, "name_initials": ini} for i, nm, ini in cur.fetchall()]
+    print(f"  generated {n:,} persons in {generated - started:.1f} s, indexed in {indexed - generated:.1f} s",
+          file=sys.stderr)
+    for row in sample:
+        check_id_number(row["id_number"])
+        if pinyin_initials(row["name"]) != row["name_initials"]:
+            raise RuntimeError(f"the initials of {row['name']} differ from pinyin_initials")
+    return indexed - started, sample
+
+
+def analyze() -> float:
+    from django.db import connection
+
+    started = time.perf_counter()
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE enrollment_person")
+        cur.execute("ANALYZE enrollment_employer")
+    return time.perf_counter() - started
+
+
+def search_texts(sample: list[dict], queries: int, seed: int = 3) -> dict[str, list[str]]:
+    """`queries` searches of each kind, drawn from persons that exist, of varied lengths."""
+    rng = random.Random(seed)
+    rows = [rng.choice(sample) for _ in range(queries)]
+    return {
+        "id_prefix": [r["id_number"][:rng.choice([4, 6, 8, 10, 12, 14, 17, 18])] for r in rows],
+        "name_prefix": [r["name"][:rng.choice([1, 2, 3])] for r in rows],
+        "initials": [r["name_initials"][:rng.choice([1, 2, 3])] for r in rows],
+    }
+
+
+def _ms_stats(timings: list[float]) -> dict:
+    ordered = sorted(timings)
+    p95 = ordered[max(0, -(-len(ordered) * 95 // 100) - 1)]
+    return {"median_ms": round(statistics.median(ordered), 2), "p95_ms": round(p95, 2),
+            "max_ms": round(ordered[-1], 2)}
+
+
+def time_searches(texts: dict[str, list[str]], user) -> dict:
+    """Each search as the page runs it: the selector, then one page of 50 (+1 to see if there is more)."""
+    from core.paging import peek_page
+    from enrollment.selectors.register import search_persons
+
+    for text in texts["name_prefix"][:5]:  # warm the connection and the caches
+        list(peek_page(search_persons(user=user, query=text), 1, 50))
+    results = {}
+    for kind, kind_texts in texts.items():
+        timings, found = [], 0
+        for text in kind_texts:
+            started = time.perf_counter()
+            page = peek_page(search_persons(user=user, query=text), 1, 50)
+            timings.append((time.perf_counter() - started) * 1000)
+            found += bool(page.object_list)
+        results[kind] = {**_ms_stats(timings), "queries": len(kind_texts), "with_results": found}
+    return results
+
+
+def plans(texts: dict[str, list[str]], user) -> dict[str, str]:
+    """The plan of the first search of each kind, to show which index it reads."""
+    from enrollment.selectors.register import search_persons
+
+    return {kind: search_persons(user=user, query=kind_texts[0])[:51].explain()
+            for kind, kind_texts in texts.items()}
+
+
+def run(n_persons: int, queries: int = 50, show_plans: bool = False) -> dict:
+    _setup_django()
+    from django.contrib.auth import get_user_model
+
+    with scratch_database() as database:
+        fill_seconds, sample = fill_persons(n_persons)
+        analyze_seconds = analyze()
+        user = get_user_model().objects.create_user("bench_search", is_superuser=True)
+        texts = search_texts(sample, queries)
+        timings = time_searches(texts, user)
+        result = {
+            "benchmark": "person search", "database": database, "persons": n_persons,
+            "fill_seconds": round(fill_seconds, 1), "analyze_seconds": round(analyze_seconds, 1),
+            "target_ms": TARGET_MS, **timings,
+            "ok": all(t["p95_ms"] < TARGET_MS for t in timings.values()),
+        }
+        if show_plans:
+            result["plans"] = plans(texts, user)
+    return result
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--persons", type=int, default=1_000_000)
+    parser.add_argument("--queries", type=int, default=50, help="searches of each kind")
+    parser.add_argument("--plans", action="store_true", help="print the query plan of one search of each kind")
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    args = parser.parse_args(argv)
+    result = run(args.persons, queries=args.queries, show_plans=args.plans)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+        return 0 if result["ok"] else 1
+    print(f"Person search over {result['persons']:,} persons (filled in {result['fill_seconds']} s, "
+          f"ANALYZE {result['analyze_seconds']} s); {args.queries} searches of each kind, first page of 50:")
+    for kind in ("id_prefix", "name_prefix", "initials"):
+        t = result[kind]
+        print(f"  {kind:<12} median {t['median_ms']:>7.2f} ms   p95 {t['p95_ms']:>7.2f} ms   "
+              f"max {t['max_ms']:>7.2f} ms   ({t['with_results']}/{t['queries']} found)")
+    for kind, plan in result.get("plans", {}).items():
+        print(f"\n{kind}:\n{plan}")
+    print(f"target: p95 under {TARGET_MS:.0f} ms: {'met' if result['ok'] else 'NOT met'}")
+    return 0 if result["ok"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,43 @@
+"""The register's search and filter forms, shared by the pages and the API (django-filter)."""
+
+import django_filters
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from ..models import Employer
+from ..selectors.register import search_employers
+
+EXPORT_FORMATS = [("csv", _("CSV (UTF-8)")), ("xlsx", _("Excel (XLSX)"))]
+
+
+class PersonSearchForm(forms.Form):
+    q = forms.CharField(
+        label=_("Identity number, name or pinyin initials"), max_length=50, required=False,
+        widget=forms.TextInput(attrs={
+            "type": "search", "data-search": "", "autocomplete": "off", "spellcheck": "false", "size": 34,
+            "placeholder": _("e.g. 3209…, 张三 or zs"),
+        }),
+    )
+
+
+class ExportForm(forms.Form):
+    format = forms.ChoiceField(label=_("Format"), choices=EXPORT_FORMATS)
+
+
+class EmployerFilter(django_filters.FilterSet):
+    """Employers by a code or name prefix and by status: the employer list page and the API."""
+
+    q = django_filters.CharFilter(
+        method="filter_q", max_length=200, label=_("Code or name"),
+        help_text=_("The start of the unified social credit code or of the name."),
+        widget=forms.TextInput(attrs={"type": "search", "data-search": "", "autocomplete": "off"}),
+    )
+    status = django_filters.ChoiceFilter(choices=Employer.Status.choices, label=_("Status"),
+                                         empty_label=_("All"))
+
+    class Meta:
+        model = Employer
+        fields = ["q", "status"]
+
+    def filter_q(self, queryset, name, value):
+        return search_employers(queryset, value)

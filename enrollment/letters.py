@@ -1,0 +1,155 @@
+"""The letters of a registration application: the one-time notice of missing materials
+(一次性告知书), the approval notice and the decision not to register (with how to appeal).
+
+User text goes through `esc` (reportlab paragraphs are a markup language); identity numbers
+are masked on paper too.
+"""
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+from reportlab.lib.units import mm
+from reportlab.platypus import Paragraph, Spacer
+
+from core.letters import Letter, esc, styles, table
+from core.masking import mask_id_number
+
+from . import materials
+from .models import Application, Material
+
+Kind = Application.Kind
+
+
+def _case_facts(app: Application) -> list:
+    rows = [
+        (_("Case number"), app.number),
+        (_("Application"), app.get_kind_display()),
+        (_("Applicant"), app.applicant_name),
+    ]
+    if app.employer_id:
+        rows.append((_("Employer"), f"{app.employer.name} ({app.employer.uscc})"))
+    elif app.kind == Kind.EMPLOYER_REGISTRATION:
+        rows.append((_("Employer"), f"{app.payload.get('employer_name', '')} ({app.payload.get('uscc', '')})"))
+    if app.person_id:
+        rows.append((_("Insured person"), f"{app.person.name} ({mask_id_number(app.person.id_number)})"))
+    elif app.kind == Kind.TRANSFER_IN:
+        rows.append((_("Insured person"),
+                     f"{app.payload.get('name', '')} ({mask_id_number(app.payload.get('id_number', ''))})"))
+    if app.submitted_at:
+        rows.append((_("Received on"), f"{app.submitted_at:%Y-%m-%d}"))
+    s = styles()["body"]
+    return [Paragraph(f"{esc(str(label))}: {esc(str(value))}", s) for label, value in rows] + [Spacer(1, 4 * mm)]
+
+
+def _signature() -> list:
+    s = styles()["body"]
+    return [Spacer(1, 8 * mm), Paragraph(esc(settings.OFFICE_NAME), s)]
+
+
+class ApplicationLetter(Letter):
+    def __init__(self, application: Application):
+        super().__init__(subject_name=application.applicant_name)
+        self.app = application
+
+
+class OneTimeNotice(ApplicationLetter):
+    """Lists every missing or invalid item at once, what to bring, and the deadline."""
+
+    kind = "enrollment.one_time_notice"
+    number_prefix = "GZ"
+
+    def __init__(self, application: Application, items: list[Material]):
+        super().__init__(application)
+        self.items = items
+
+    def title(self) -> str:
+        return _("One-time notice of missing materials")
+
+    def body(self) -> list:
+        s = styles()
+        rows = [[_("No."), _("Material"), _("Finding"), _("What to bring")]]
+        for n, item in enumerate(self.items, start=1):
+            finding = _("Missing") if item.state == Material.State.MISSING else _("Not valid: %(why)s") % {
+                "why": item.note}
+            rows.append([str(n), esc(materials.material_label(item.code)), esc(finding),
+                         esc(materials.what_to_bring(item.code))])
+        deadline = self.app.notice_deadline
+        return [
+            *_case_facts(self.app),
+            Paragraph(esc(_("We have checked the materials of your application. To go on with it, we need every "
+                            "item below; this notice lists all of them at once, and nothing else will be asked for "
+                            "these materials.")), s["body"]),
+            Spacer(1, 3 * mm),
+            table(rows, col_widths=[12 * mm, 50 * mm, 38 * mm, 70 * mm]),
+            Spacer(1, 4 * mm),
+            Paragraph(esc(_("Please bring them to the service window by %(deadline)s, quoting case number "
+                            "%(number)s.") % {"deadline": deadline.isoformat() if deadline else "",
+                                              "number": self.app.number}), s["body"]),
+            Paragraph(esc(_("The time limit for your case (%(days)d working days) starts again on the day "
+                            "everything is in.") % {"days": materials.time_limit(self.app.kind)}), s["body"]),
+            *_signature(),
+        ]
+
+
+def outcome_lines(app: Application) -> list[str]:
+    """What an approved application changes in the register, in words (letter and case page)."""
+    p, when = app.payload, app.effective_date.isoformat() if app.effective_date else ""
+    if app.kind == Kind.EMPLOYER_REGISTRATION:
+        return [_("The employer %(name)s (%(uscc)s) is registered for medical insurance.")
+                % {"name": p.get("employer_name", ""), "uscc": p.get("uscc", "")}]
+    if app.kind == Kind.ADD_PERSONS:
+        upload = app.roster_uploads.filter(is_current=True).first()
+        return [_("%(n)d persons on the staff list are insured as staff of %(employer)s from %(date)s.")
+                % {"n": upload.row_count if upload else 0, "employer": app.employer.name, "date": when}]
+    if app.kind == Kind.REMOVE_PERSONS:
+        return [_("The insurance of %(n)d persons of %(employer)s ends on %(date)s.")
+                % {"n": len(p.get("id_numbers", [])), "employer": app.employer.name, "date": when}]
+    if app.kind == Kind.CHANGE_INFO:
+        labels = {"name": _("name"), "phone": _("phone"), "address": _("address")}
+        return [_("The %(field)s is changed to “%(value)s”.") % {"field": labels[k], "value": v}
+                for k, v in p.get("changes", {}).items()]
+    if app.kind == Kind.TRANSFER_IN:
+        return [_("The insurance is transferred in from %(place)s and starts here on %(date)s.")
+                % {"place": p.get("from_region", ""), "date": when}]
+    return [_("The insurance is transferred out to %(place)s and ends here on %(date)s.")
+            % {"place": p.get("to_region", ""), "date": when}]
+
+
+class ApprovalLetter(ApplicationLetter):
+    kind = "enrollment.approval"
+    number_prefix = "HZ"
+
+    def title(self) -> str:
+        return _("Notice of approval of registration")
+
+    def body(self) -> list:
+        s = styles()["body"]
+        out = [*_case_facts(self.app), Paragraph(esc(_("After review, your application is approved:")), s)]
+        out += [Paragraph(esc(f"• {line}"), s) for line in outcome_lines(self.app)]
+        if self.app.decision_note:
+            out.append(Paragraph(esc(_("Note: %(note)s") % {"note": self.app.decision_note}), s))
+        return [*out, *_signature()]
+
+
+class RejectionLetter(ApplicationLetter):
+    kind = "enrollment.rejection"
+    number_prefix = "BY"
+
+    def title(self) -> str:
+        return _("Decision not to register")
+
+    def body(self) -> list:
+        s = styles()
+        out = [*_case_facts(self.app),
+               Paragraph(esc(_("After review, your application cannot be approved, for these reasons:")), s["body"])]
+        for n, code in enumerate(self.app.decision_reasons, start=1):
+            out.append(Paragraph(esc(f"{n}. {materials.REJECTION_REASONS.get(code, code)}"), s["body"]))
+        if self.app.decision_note:
+            out.append(Paragraph(esc(_("Explanation: %(note)s") % {"note": self.app.decision_note}), s["body"]))
+        out += [
+            Paragraph(esc(_("How to appeal")), s["heading"]),
+            Paragraph(esc(_("If you disagree with this decision, you may apply for administrative reconsideration "
+                            "within 60 days of receiving it, or bring an administrative lawsuit before the people's "
+                            "court within 6 months, according to law. You may also file an objection with this "
+                            "office, quoting case number %(number)s.") % {"number": self.app.number}), s["body"]),
+        ]
+        return [*out, *_signature()]

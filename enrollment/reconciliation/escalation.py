@@ -1,0 +1,52 @@
+"""Discrepancies left open too long go to the problem ledger (supervision's inbound functions)."""
+
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from supervision.models import Problem
+from supervision.services import report_problems
+
+from ..models import Discrepancy
+
+CATEGORY = "enrollment.discrepancy"
+
+
+def source_key(discrepancy_id: int) -> str:
+    return f"enrollment.discrepancy:{discrepancy_id}"
+
+
+def escalate_aged(*, run_date: date, actor=None, days: int | None = None) -> int:
+    """Raise one problem for each open discrepancy first seen `days` or more days before run_date."""
+    days = settings.DISCREPANCY_ESCALATE_AFTER_DAYS if days is None else days
+    cutoff = run_date - timedelta(days=days)
+    with transaction.atomic():
+        aged = list(
+            Discrepancy.objects.select_for_update(skip_locked=True)
+            .filter(closed_on__isnull=True, problem_id__isnull=True, first_seen__lte=cutoff)
+            .exclude(resolution=Discrepancy.Resolution.TAKE_AGENCY)
+            .only("id", "kind", "id_number", "field", "first_seen")
+        )
+        if not aged:
+            return 0
+        raised = report_problems([
+            {
+                "source_key": source_key(d.id), "source_app": "enrollment", "category": CATEGORY,
+                "severity": Problem.Severity.MEDIUM,
+                "title": _("Discrepancy with the agency open for %(days)d days: %(kind)s %(field)s")
+                % {"days": (run_date - d.first_seen).days, "kind": d.get_kind_display(), "field": d.field},
+                "description": _("First seen %(first)s, still open on %(date)s.")
+                % {"first": d.first_seen.isoformat(), "date": run_date.isoformat()},
+                "responsible_unit": _("Enrollment section"),
+                "link": f"/enrollment/discrepancies/{d.id}/",
+            }
+            for d in aged
+        ], actor=actor)
+        ids = dict(Problem.objects.filter(source_key__in=[source_key(d.id) for d in aged])
+                   .values_list("source_key", "id"))
+        for d in aged:
+            d.problem_id = ids.get(source_key(d.id))
+        Discrepancy.objects.bulk_update(aged, ["problem_id"], batch_size=2000)
+    return raised
