@@ -7,7 +7,7 @@ looked up, so a provider or a settlement auditor learns nothing about the regist
 """
 
 from core.errors import NotFound, PermissionDenied
-from core.roles import ENROLLMENT_STAFF, require_role
+from core.roles import ENROLLMENT_STAFF, Role, has_role, require_role
 
 from .models import Employer, Person
 
@@ -99,3 +99,38 @@ def access_roster_upload(user, application_id, upload_id):
     if upload is None:
         raise NotFound()
     return application, upload
+
+
+# -- reconciliation ----------------------------------------------------------------------------
+RESOLVERS = (Role.CLERK, Role.REVIEWER, Role.SENIOR_REVIEWER, Role.ADMIN)
+RECONCILIATION_ACTIONS = {
+    "view": ENROLLMENT_STAFF,  # runs, discrepancies, exports, the nightly report
+    "resolve": RESOLVERS,  # take the agency's value, keep ours
+    "escalate": (*RESOLVERS, Role.SUPERVISOR),  # to the problem ledger
+    "run": (Role.REVIEWER, Role.SENIOR_REVIEWER, Role.SUPERVISOR, Role.ADMIN),  # start a run from the page
+}
+
+
+def access_reconciliation(user, action: str = "view") -> None:
+    if not has_role(user, *RECONCILIATION_ACTIONS[action]):
+        raise PermissionDenied()
+
+
+def access_discrepancy(user, discrepancy_id, action: str = "view"):
+    from .models import Discrepancy
+
+    access_reconciliation(user, action)
+    discrepancy = Discrepancy.objects.filter(pk=discrepancy_id).first()
+    if discrepancy is None:
+        raise NotFound()
+    return discrepancy
+
+
+def access_run(user, run_id):
+    from .models import ReconciliationRun
+
+    access_reconciliation(user, "view")
+    run = ReconciliationRun.objects.filter(pk=run_id).first()
+    if run is None:
+        raise NotFound()
+    return run

@@ -29,6 +29,7 @@ class EmployerFactory(factory.django.DjangoModelFactory):
 class PersonFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Person
+        skip_postgeneration_save = True
 
     id_number = factory.LazyFunction(make_id_number)
     name = factory.LazyFunction(lambda: demo.person_name(_rng))

@@ -15,7 +15,11 @@ class Application(models.Model):
     its materials checklist, a time limit in working days and a decision.
 
     Kind-specific data (the employer's details, the changes asked for, the transfer's other
-    office) is kept in `payload`, validated by the kind's form before it is stored.
+    office) is kept in `payload`, validated by enrollment.services.applications.payloads before
+    it is stored. The due date is counted in working days from submission; while the case waits
+    for the applicant after the one-time notice it has none, and it is counted again from the
+    resubmission (the time limit runs on complete materials). Every change goes through
+    enrollment.services.applications; `version` refuses an edit made on a stale page.
     """
 
     class Kind(models.TextChoices):

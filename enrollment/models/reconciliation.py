@@ -107,6 +107,11 @@ class Discrepancy(models.Model):
                          name="discrepancy_open_idx"),
             # A person's discrepancies on the person page.
             models.Index(fields=["id_number"], name="discrepancy_person_idx"),
+            # The discrepancy list's identity-number prefix filter (LIKE 'prefix%' under any collation).
+            models.Index(fields=["id_number"], name="discrepancy_id_prefix_idx", opclasses=["varchar_pattern_ops"]),
+            # The discrepancy list's closed ones, most recently closed first.
+            models.Index(fields=["closed_on", "id"], condition=Q(closed_on__isnull=False),
+                         name="discrepancy_closed_idx"),
         ]
 
     def __str__(self):

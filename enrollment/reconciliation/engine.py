@@ -6,6 +6,7 @@ safe to retry after a crash (the work is one transaction: a crash leaves nothing
 and two runs cannot overlap (a session advisory lock; the second is refused).
 """
 
+import hashlib
 import logging
 import re
 import time
@@ -42,6 +43,17 @@ def date_from_name(path: Path) -> date | None:
         return None
 
 
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as f:
+            while chunk := f.read(1 << 20):
+                digest.update(chunk)
+    except OSError:
+        return ""
+    return digest.hexdigest()
+
+
 @dataclass
 class Outcome:
     run: ReconciliationRun
@@ -59,6 +71,7 @@ def reconcile_file(path: Path, *, run_date: date, actor=None) -> Outcome:
         try:
             counts = _reconcile(path, run, actor)
         except ExtractRejected as exc:
+            run.file_sha256 = file_sha256(path)  # so that only a corrected re-delivery is tried again
             _finish(run, ReconciliationRun.Status.REJECTED, error=exc.message)
             raise
         except Exception as exc:
@@ -84,7 +97,7 @@ def _start_run(path: Path, run_date: date, actor) -> ReconciliationRun:
 def _finish(run: ReconciliationRun, status: str, *, error: str = "") -> None:
     with transaction.atomic():
         run.status, run.error, run.finished_at = status, error, timezone.now()
-        run.save(update_fields=["status", "error", "finished_at"])
+        run.save(update_fields=["status", "error", "finished_at", "file_sha256"])
         record(run.triggered_by, f"enrollment.reconciliation.{status.lower()}", run, None,
                {"date": run.run_date.isoformat(), "file": run.file_name, "error": error})
 

@@ -244,7 +244,7 @@ FOUND = f"""
            array_to_string(d.problems, ' '), d.line_no
       FROM agency_checked d WHERE d.line_no IS NOT NULL AND NOT d.valid
     UNION ALL
-    SELECT 'FIELD_MISMATCH', d.idn, f.field, f.ours, f.theirs, NULL, '', d.line_no
+    SELECT 'FIELD_MISMATCH', d.idn, f.field, f.ours, f.theirs, {_AGENCY_ROW}, '', d.line_no
       FROM agency_checked d
       CROSS JOIN LATERAL (VALUES
         ('name', d.p_name, d.name_n),

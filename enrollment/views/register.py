@@ -9,6 +9,7 @@ from django.http import HttpResponseBadRequest
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -71,8 +72,11 @@ def person_search(request):
     context = {"form": form, "query": query, "parsed": parse_person_query(query), "page_obj": page,
                "rows": [person_row(p) for p in page]}
     if _is_htmx(request) and request.headers.get("HX-Target") == "results":
-        return render(request, "enrollment/register/_person_results.html", context)
-    return render(request, "enrollment/register/person_search.html", context)
+        response = render(request, "enrollment/register/_person_results.html", context)
+    else:
+        response = render(request, "enrollment/register/person_search.html", context)
+    patch_vary_headers(response, ["HX-Request", "HX-Target"])  # the same URL answers a page or its results
+    return response
 
 
 def _export_format(request) -> str | None:

@@ -4,17 +4,19 @@ time limits, concurrent edits, registration of each kind, overdue cases in the l
 The helpers at the top are shared with the other test_application*/test_roster* modules.
 """
 
+import importlib
 import io
 import random
 from datetime import date
 
 import pytest
+from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone, translation
 
 from core.audit import verify_chain
 from core.errors import ConcurrentEdit, Conflict, InvalidTransition, PermissionDenied, ValidationFailed
-from core.models import AuditEntry, LetterRecord
+from core.models import AuditEntry, CalendarDay, LetterRecord
 from core.roles import Role
 from core.workdays import add_working_days
 from enrollment import demo, materials
@@ -316,7 +318,16 @@ def test_a_rejection_needs_a_known_reason_and_other_needs_words(clerk, reviewer,
 
 # -- time limits ---------------------------------------------------------------------------------
 
-def test_due_date_counts_working_days_from_submission_and_restarts_at_resubmission(monkeypatch, clerk, employer):
+@pytest.fixture
+def official_calendar(db):
+    """The calendar migration 0003 seeds; a transactional (browser) test earlier in the same worker
+    flushes every table, migration data included, so seed it again then."""
+    if not CalendarDay.objects.filter(date__year=2026).exists():
+        importlib.import_module("core.migrations.0003_seed_calendar").seed(apps, None)
+
+
+def test_due_date_counts_working_days_from_submission_and_restarts_at_resubmission(monkeypatch, clerk, employer,
+                                                                                  official_calendar):
     intake = "enrollment.services.applications.intake.today"
     monkeypatch.setattr(intake, lambda: date(2026, 9, 28))  # before the National Day holiday
     app = add_persons(clerk, employer, provided=["staff_roster", "id_copies"])

@@ -1,0 +1,75 @@
+"""What the nightly beat entry does: reconcile every delivered extract not yet reconciled.
+
+A file enrollment-YYYYMMDD.csv(.gz) in AGENCY_DROP_DIR is pending when its date has no
+successful run, or its run was rejected or failed and the file now delivered differs (a
+corrected re-delivery) or the run failed. Dates are taken oldest first, so discrepancies age in
+order. Long-open discrepancies go to the problem ledger afterwards.
+"""
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from django.conf import settings
+from django.utils import timezone
+
+from ..models import ReconciliationRun
+from .engine import file_sha256, reconcile_file
+from .escalation import escalate_aged
+from .extract import ExtractRejected
+
+log = logging.getLogger(__name__)
+_NAME = re.compile(r"^enrollment-(\d{4})(\d{2})(\d{2})\.csv(\.gz)?$")
+
+
+@dataclass
+class Delivered:
+    run_date: date
+    path: Path
+
+
+def delivered(drop_dir: Path) -> list[Delivered]:
+    """The extracts in the drop folder, oldest date first (.csv preferred over .csv.gz for a date)."""
+    found: dict[date, Path] = {}
+    if not drop_dir.is_dir():
+        return []
+    for path in sorted(drop_dir.iterdir()):
+        match = _NAME.match(path.name)
+        if not match or not path.is_file():
+            continue
+        try:
+            day = date(int(match[1]), int(match[2]), int(match[3]))
+        except ValueError:
+            continue
+        if day not in found or path.suffix == ".csv":
+            found[day] = path
+    return [Delivered(day, found[day]) for day in sorted(found)]
+
+
+def pending(drop_dir: Path) -> list[Delivered]:
+    files = delivered(drop_dir)
+    runs = {r.run_date: r for r in ReconciliationRun.objects.filter(run_date__in=[f.run_date for f in files])}
+    out = []
+    for item in files:
+        run = runs.get(item.run_date)
+        if run is None or run.status in (ReconciliationRun.Status.FAILED, ReconciliationRun.Status.RUNNING):
+            out.append(item)
+        elif run.status == ReconciliationRun.Status.REJECTED and file_sha256(item.path) != run.file_sha256:
+            out.append(item)
+    return out
+
+
+def reconcile_pending(*, actor=None) -> dict[str, str]:
+    """Reconcile each pending date in order; a rejected file is reported and the next date goes on."""
+    outcome = {}
+    for item in pending(Path(settings.AGENCY_DROP_DIR)):
+        try:
+            reconcile_file(item.path, run_date=item.run_date, actor=actor)
+            outcome[item.run_date.isoformat()] = ReconciliationRun.Status.SUCCEEDED
+        except ExtractRejected as exc:
+            log.warning("extract %s rejected: %s", item.path, exc.message)
+            outcome[item.run_date.isoformat()] = ReconciliationRun.Status.REJECTED
+    escalate_aged(run_date=timezone.localdate(), actor=actor)
+    return outcome

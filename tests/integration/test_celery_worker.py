@@ -1,0 +1,55 @@
+"""A real Celery worker on Redis runs the reconciliation task end to end (not eager)."""
+
+import os
+
+import pytest
+import redis
+from celery.contrib.testing.worker import start_worker
+
+from config.celery import app
+from enrollment.models import Discrepancy, ReconciliationRun
+from enrollment.tasks import reconcile_extract, reconcile_pending_extracts
+from tests.enrollment.extracts import number, person_values, row, write
+from tests.factories import PersonFactory
+
+BROKER = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+A, B = number("32010219800101001"), number("32010219850615002")
+
+
+@pytest.fixture
+def worker(transactional_db):
+    try:
+        redis.Redis.from_url(BROKER, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        pytest.fail(f"These tests need Redis at {BROKER} (set REDIS_URL or start redis-server): {exc}")
+    previous = (app.conf.broker_url, app.conf.result_backend)
+    app.conf.update(broker_url=BROKER, result_backend=BROKER, task_always_eager=False)
+    try:
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=20):
+            yield
+    finally:
+        app.conf.update(broker_url=previous[0], result_backend=previous[1], task_always_eager=True)
+
+
+def test_a_worker_reconciles_an_extract(worker, tmp_path):
+    PersonFactory(**person_values(A))
+    PersonFactory(**person_values(B))
+    path = write(tmp_path / "enrollment-20261120.csv", [row(A), row(B, status="SUSPENDED")])
+    result = reconcile_extract.delay(str(path), "2026-11-20", None).get(timeout=60)
+    assert result["status"] == "SUCCEEDED"
+    assert result["counts"]["FIELD_MISMATCH"] == 1
+    assert ReconciliationRun.objects.get().status == "SUCCEEDED"
+    assert Discrepancy.objects.get().field == "status"
+
+
+def test_the_nightly_task_takes_each_pending_date_in_order(worker, tmp_path, settings):
+    settings.AGENCY_DROP_DIR = tmp_path
+    PersonFactory(**person_values(A))
+    write(tmp_path / "enrollment-20261120.csv", [row(A, paid_through="2026-09")])
+    write(tmp_path / "enrollment-20261121.csv", [row(A)], trailer=9)  # truncated: rejected
+    write(tmp_path / "enrollment-20261122.csv", [row(A)])
+    outcome = reconcile_pending_extracts.delay().get(timeout=60)
+    assert outcome == {"2026-11-20": "SUCCEEDED", "2026-11-21": "REJECTED", "2026-11-22": "SUCCEEDED"}
+    closed = Discrepancy.objects.get()
+    assert (closed.first_seen.isoformat(), closed.closed_on.isoformat()) == ("2026-11-20", "2026-11-22")
+    assert reconcile_pending_extracts.delay().get(timeout=60) == {}  # nothing left to do
