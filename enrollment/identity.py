@@ -7,6 +7,7 @@ two to the same answers.
 """
 
 import re
+from functools import cache
 from datetime import date
 
 from django.utils.translation import gettext_lazy as _
@@ -82,18 +83,28 @@ SURNAME_READINGS = {
 
 
 def pinyin_initials(name: str) -> str:
-    """张三 -> 'zs'; the surname takes its surname reading (单雄信 -> 'sxx')."""
+    """张三 -> 'zs'; the surname takes its surname reading (单雄信 -> 'sxx').
+
+    Each character is read on its own (names are not phrases) and remembered, so a million names
+    cost a dictionary lookup per character (load_enrollment).
+    """
     name = (name or "").strip()
     if not name:
         return ""
-    for surname in sorted(SURNAME_READINGS, key=len, reverse=True):
-        if name.startswith(surname):
-            rest = name[len(surname):]
-            return SURNAME_READINGS[surname] + _initials(rest)
+    for length in (2, 1):  # compound surnames (欧阳, 长孙) first
+        reading = SURNAME_READINGS.get(name[:length])
+        if reading is not None and len(name) > length - 1:
+            return reading + _initials(name[length:])
     return _initials(name)
 
 
+@cache
+def _char_initial(char: str) -> str:
+    if char.isascii():
+        return char.lower() if char.isalpha() else ""
+    reading = lazy_pinyin(char, style=Style.FIRST_LETTER, errors="ignore")
+    return reading[0][:1].lower() if reading and reading[0] else ""
+
+
 def _initials(text: str) -> str:
-    if not text:
-        return ""
-    return "".join(p[0] for p in lazy_pinyin(text, style=Style.FIRST_LETTER, errors="ignore") if p).lower()
+    return "".join(_char_initial(char) for char in text)

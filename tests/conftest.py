@@ -1,11 +1,40 @@
 """Personas, one per role, and shared fixtures. Tests run against a real PostgreSQL."""
 
+import importlib
+
 import pytest
 from django.contrib.auth.models import Group
 
 from core.roles import Role, sync_roles
 
 PASSWORD = "test-pass-2026"
+
+
+DB_FIXTURES = {"db", "transactional_db", "live_server", "django_user_model", "make_user", "admin_user", "personas"}
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """The personas log in with a password; a fast hasher keeps the role matrices quick."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _migration_data(request):
+    """The data migrations load (the working-day calendar) is there for every database test, even
+    after a transactional test earlier on the same worker flushed every table."""
+    if request.node.get_closest_marker("django_db") is None and not DB_FIXTURES & set(request.fixturenames):
+        yield
+        return
+    request.getfixturevalue("transactional_db" if "transactional_db" in request.fixturenames
+                            or "live_server" in request.fixturenames else "db")
+    from django.apps import apps
+
+    from core.models import CalendarYear
+
+    if not CalendarYear.objects.exists():
+        importlib.import_module("core.migrations.0003_seed_calendar").seed(apps, None)
+    yield
 
 
 @pytest.fixture(autouse=True)

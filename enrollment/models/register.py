@@ -107,8 +107,8 @@ class Person(models.Model):
         verbose_name_plural = _("insured persons")
         permissions = [("view_full_id_number", _("Can see full identity numbers"))]
         indexes = [
-            # Person search: identity-number prefix, name prefix, pinyin-initials prefix (张三 ↔ zs).
-            models.Index(fields=["id_number"], name="person_id_prefix_idx", opclasses=["varchar_pattern_ops"]),
+            # Person search: name prefix, pinyin-initials prefix (张三 ↔ zs). The identity-number prefix
+            # uses the varchar_pattern_ops index Django adds for the unique id_number by itself.
             models.Index(fields=["name"], name="person_name_prefix_idx", opclasses=["varchar_pattern_ops"]),
             models.Index(fields=["name_initials"], name="person_initials_prefix_idx",
                          opclasses=["varchar_pattern_ops"]),

@@ -14,7 +14,7 @@ from ..models import Discrepancy, ReconciliationRun
 from ..reconciliation.sql import describe
 
 __all__ = [
-    "DiscrepancyState", "discrepancy_list", "discrepancy_state", "kind_counts", "new_and_closed_by_kind",
+    "DiscrepancyState", "discrepancies_for_list", "discrepancy_state", "kind_counts", "new_and_closed_by_kind",
     "oldest_open", "open_discrepancies", "previous_run", "reason_text", "reason_words", "recent_runs",
     "runs_for_chart",
 ]
@@ -51,7 +51,7 @@ def discrepancy_state(d: Discrepancy) -> str:
             Resolution.ESCALATED: DiscrepancyState.ESCALATED}.get(d.resolution, DiscrepancyState.OPEN)
 
 
-def discrepancy_list(*, state: str = DiscrepancyState.OPEN, kind: str = "", field: str = "",
+def discrepancies_for_list(*, state: str = DiscrepancyState.OPEN, kind: str = "", field: str = "",
                      min_age: int | None = None, max_age: int | None = None, id_prefix: str = "",
                      today: date | None = None):
     """The discrepancy list's QuerySet, filtered; oldest first (closed ones: latest closed first).

@@ -4,5 +4,13 @@ from ..views import reconciliation as views
 
 urlpatterns = [
     path("reconciliation/", views.run_list, name="run_list"),
+    path("reconciliation/start/", views.run_start, name="run_start"),
+    path("reconciliation/progress/", views.run_progress, name="run_progress"),
+    path("reconciliation/<int:pk>/", views.run_detail, name="run_detail"),
+    path("reconciliation/<int:pk>/report.pdf", views.report_pdf, name="report_pdf"),
     path("discrepancies/", views.discrepancy_list, name="discrepancy_list"),
+    path("discrepancies/bulk/", views.discrepancy_bulk, name="discrepancy_bulk"),
+    path("discrepancies/export/", views.discrepancy_export, name="discrepancy_export"),
+    path("discrepancies/<int:pk>/", views.discrepancy_detail, name="discrepancy_detail"),
+    path("discrepancies/<int:pk>/resolve/", views.discrepancy_resolve, name="discrepancy_resolve"),
 ]

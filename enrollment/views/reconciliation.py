@@ -1,11 +1,447 @@
-from django.http import HttpResponse
+"""The reconciliation pages: runs (trend chart, "reconcile now" with live status), discrepancies
+(filtered list with bulk resolution, a discrepancy's page with its actions), the export of the
+open ones for the agency, and the nightly report PDF.
 
-from core.roles import ENROLLMENT_STAFF, require_role
+Thin: the forms check shape, enrollment.permissions checks who, the selectors read, the
+resolutions go through enrollment.reconciliation.resolve and runs through the Celery task.
+Identity numbers reach pages masked; an export shows them in full only to a holder of
+enrollment.view_full_id_number, and that export is audited.
+"""
+
+import hashlib
+import os
+import tempfile
+from datetime import date
+from functools import wraps
+from pathlib import Path
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.db import transaction
+from django.http import HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.text import get_valid_filename
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_GET, require_POST
+
+from core.audit import record
+from core.errors import DomainError, PermissionDenied
+from core.exports import export_response
+from core.masking import mask_id_number
+from core.paging import peek_page
+from core.views import letter_response
+
+from ..forms.reconciliation import (
+    ACTION_LABELS,
+    ACTION_PERMISSION,
+    FIELD_LABELS,
+    BulkResolveForm,
+    DiscrepancyFilterForm,
+    ResolveForm,
+    RunStartForm,
+)
+from ..forms.register import ExportForm
+from ..models import Discrepancy, InsuranceType, Person, PersonStatus, ReconciliationRun
+from ..models.register import Gender
+from ..permissions import access_discrepancy, access_reconciliation, access_run, can_reveal_id_number
+from ..reconciliation.extract import COLUMNS
+from ..reconciliation.report import kept_report, report_for_run
+from ..reconciliation.resolve import ACTIONS, resolve_many
+from ..selectors.reconciliation import (
+    DiscrepancyState,
+    discrepancies_for_list,
+    discrepancy_state,
+    kind_counts,
+    previous_run,
+    reason_text,
+    reason_words,
+    recent_runs,
+    runs_for_chart,
+)
+from ..selectors.register import mask_numbers_in, masked_history
+from .reconciliation_chart import trend_chart
+
+PAGE_SIZE = 50
+CHART_RUNS = 60
+Kind, Resolution, Status = Discrepancy.Kind, Discrepancy.Resolution, ReconciliationRun.Status
+STATE_BADGES = {DiscrepancyState.OPEN: ("warn", gettext_lazy("Open")),
+                DiscrepancyState.KEPT: ("", gettext_lazy("Ours kept")),
+                DiscrepancyState.ESCALATED: ("danger", gettext_lazy("Escalated")),
+                DiscrepancyState.CLOSED: ("ok", gettext_lazy("Closed"))}
+RUN_BADGES = {Status.RUNNING: "warn", Status.SUCCEEDED: "ok", Status.REJECTED: "danger", Status.FAILED: "danger"}
+EXPORT_HEADERS = (gettext_lazy("Kind"), gettext_lazy("Identity number"), gettext_lazy("Field"),
+                  gettext_lazy("Our value"), gettext_lazy("Agency's value"), gettext_lazy("Reason"),
+                  gettext_lazy("First seen"), gettext_lazy("Last seen"), gettext_lazy("Nights seen"),
+                  gettext_lazy("Resolution"))
+CODED = {"status": PersonStatus, "insurance_type": InsuranceType, "gender": Gender}
+PHASES = {"ingest": gettext_lazy("Read the file (COPY)"), "match": gettext_lazy("Match lines with the register"),
+          "diff": gettext_lazy("Compare"), "classify": gettext_lazy("Validate and classify"),
+          "upsert": gettext_lazy("Update the discrepancies")}
+HTMX_STOP_POLLING = 286  # htmx stops an `every 2s` trigger on this status (and still swaps the content)
 
 
-def _placeholder(request):
-    require_role(request.user, *ENROLLMENT_STAFF)
-    return HttpResponse("")
+def _shown(column: str, value):
+    """A coded value as a page shows it: its label and the code the agency wrote (ACTIVE → 正常 (ACTIVE))."""
+    choices = CODED.get(column)
+    if choices is not None and value in choices.values:
+        return f"{choices(value).label} ({value})"
+    return value
 
 
-run_list = discrepancy_list = _placeholder
+def _may(user, action: str) -> bool:
+    try:
+        access_reconciliation(user, action)
+    except PermissionDenied:
+        return False
+    return True
+
+
+def _is_htmx(request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _forbidden_is_403(view):
+    """A refused POST answers 403 (not the middleware's redirect back with a message)."""
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except PermissionDenied as exc:
+            return render(request, "error.html", {"error": exc}, status=exc.status)
+    return wrapper
+
+
+# --- runs ------------------------------------------------------------------------------------------
+
+def _run_row(run: ReconciliationRun) -> dict:
+    return {"run": run, "badge": RUN_BADGES.get(run.status, ""), "counts": kind_counts(run.counts),
+            "duration": (run.timings or {}).get("total")}
+
+
+@require_GET
+def run_list(request):
+    access_reconciliation(request.user, "view")
+    return _render_run_list(request, RunStartForm() if _may(request.user, "run") else None)
+
+
+def _render_run_list(request, form, status=200):
+    page = peek_page(recent_runs(), request.GET.get("page"), PAGE_SIZE)
+    return render(request, "enrollment/reconciliation/run_list.html", {
+        "page_obj": page, "rows": [_run_row(r) for r in page], "chart": trend_chart(runs_for_chart(CHART_RUNS)),
+        "kinds": Kind.choices, "form": form, "drop_dir": settings.AGENCY_DROP_DIR,
+    }, status=status)
+
+
+def _status_context(run: ReconciliationRun | None, poll_url: str, *, refresh_when_done: bool = False) -> dict:
+    finished = run is not None and run.status != Status.RUNNING
+    counts = kind_counts(run.counts) if finished else {}
+    return {"run": run, "poll_url": poll_url, "polling": not finished, "refresh_when_done": refresh_when_done,
+            "badge": RUN_BADGES.get(run.status, "") if run else "",
+            "counts": [(kind, label, counts[kind]) for kind, label in Kind.choices] if finished else [],
+            "elapsed": int((timezone.now() - run.started_at).total_seconds()) if run and run.started_at else None}
+
+
+def _status_partial(request, context: dict):
+    """The polled part: 286 once the run is over (htmx stops), and a full reload where the page shows more."""
+    status = context["status"]
+    response = render(request, "enrollment/reconciliation/_run_status_inner.html", context,
+                      status=200 if status["polling"] else HTMX_STOP_POLLING)
+    if not status["polling"] and status["refresh_when_done"]:
+        response["HX-Refresh"] = "true"
+    return response
+
+
+@require_GET
+def run_detail(request, pk):
+    run = access_run(request.user, pk)
+    status = _status_context(run, request.path, refresh_when_done=True)
+    if _is_htmx(request):
+        return _status_partial(request, {"status": status, "run_date": run.run_date})
+    previous = previous_run(run)
+    before = kind_counts(previous.counts) if previous else None
+    counts = [{"kind": kind, "label": label, "n": kind_counts(run.counts)[kind],
+               "before": before[kind] if before else None,
+               "change": kind_counts(run.counts)[kind] - before[kind] if before else None}
+              for kind, label in Kind.choices]
+    recorded = {k: v for k, v in (run.timings or {}).items() if k not in ("total", "parsed_in_python")}
+    timings = [(phase, PHASES.get(phase, ""), recorded[phase])
+               for phase in sorted(recorded, key=lambda p: (list(PHASES).index(p) if p in PHASES else 99, p))]
+    return render(request, "enrollment/reconciliation/run_detail.html", {
+        "run": run, "badge": RUN_BADGES.get(run.status, ""), "previous": previous, "counts": counts,
+        "timings": timings, "total": (run.timings or {}).get("total"),
+        "parsed_in_python": (run.timings or {}).get("parsed_in_python"), "status": status,
+        "report": kept_report(run) if run.status != Status.RUNNING else None,
+    })
+
+
+def _keep_upload(upload) -> tuple[Path, str]:
+    """Save an uploaded extract under MEDIA_ROOT/agency/<sha256 prefix>/<original name>; kept."""
+    folder = Path(settings.MEDIA_ROOT) / "agency"
+    folder.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256()
+    with tempfile.NamedTemporaryFile(dir=folder, prefix=".upload-", delete=False) as tmp:
+        for chunk in upload.chunks():
+            digest.update(chunk)
+            tmp.write(chunk)
+    sha256 = digest.hexdigest()
+    target = folder / sha256[:16] / get_valid_filename(Path(upload.name).name)
+    target.parent.mkdir(exist_ok=True)
+    os.replace(tmp.name, target)
+    return target, sha256
+
+
+@require_POST
+@_forbidden_is_403
+def run_start(request):
+    """Reconcile an uploaded or dropped extract now: handed to the worker, watched on the progress page."""
+    from enrollment.tasks import reconcile_extract
+
+    access_reconciliation(request.user, "run")
+    form = RunStartForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _render_run_list(request, form, status=400)
+    upload, run_date = form.cleaned_data["upload"], form.cleaned_data["run_date"]
+    path, sha256 = _keep_upload(upload) if upload else (form.drop_path(), "")
+    after = ReconciliationRun.objects.filter(run_date=run_date).values_list("attempts", flat=True).first() or 0
+    with transaction.atomic():
+        record(request.user, "enrollment.reconciliation.requested",
+               ("enrollment.reconciliationrun", run_date.isoformat(), f"{run_date.isoformat()} {path.name}"), None,
+               {"date": run_date.isoformat(), "file": path.name, "uploaded": bool(upload), "sha256": sha256})
+        reconcile_extract.delay_on_commit(str(path), run_date.isoformat(), request.user.pk)
+    messages.success(request, _("The reconciliation of %(date)s was handed to the worker.")
+                     % {"date": run_date.isoformat()})
+    return redirect(f"{reverse('enrollment:run_progress')}?{urlencode({'date': run_date, 'after': after})}")
+
+
+@require_GET
+def run_progress(request):
+    """A requested run's status, polled every 2 s until it is over (RUNNING → SUCCEEDED/REJECTED/FAILED)."""
+    access_reconciliation(request.user, "view")
+    try:
+        run_date = date.fromisoformat(request.GET.get("date", ""))
+        after = int(request.GET.get("after", "0"))
+    except ValueError:
+        return HttpResponseBadRequest(_("A date (YYYY-MM-DD) and an attempt number are needed."))
+    run = ReconciliationRun.objects.filter(run_date=run_date, attempts__gt=after).first()
+    context = {"status": _status_context(run, request.get_full_path()), "run_date": run_date}
+    if _is_htmx(request):
+        return _status_partial(request, context)
+    return render(request, "enrollment/reconciliation/run_progress.html", context)
+
+
+@require_GET
+def report_pdf(request, pk):
+    run = access_run(request.user, pk)
+    return letter_response(report_for_run(actor=request.user, run=run))
+
+
+# --- discrepancies -------------------------------------------------------------------------------
+
+def _discrepancy_row(d: Discrepancy, today: date) -> dict:
+    state = discrepancy_state(d)
+    badge, label = STATE_BADGES[state]
+    return {
+        "obj": d, "id_masked": mask_id_number(d.id_number), "field": FIELD_LABELS.get(d.field, d.field),
+        "our_value": _shown(d.field or "status", mask_numbers_in(d.our_value)),
+        "agency_value": _shown(d.field, mask_numbers_in(d.agency_value)),
+        "reasons": reason_words(d.reason), "age": (today - d.first_seen).days, "state": state,
+        "badge": badge, "state_label": label,
+    }
+
+
+def _allowed_actions(user) -> list[str]:
+    return [action for action, permission in ACTION_PERMISSION.items() if _may(user, permission)]
+
+
+def _filter_query(form: DiscrepancyFilterForm) -> str:
+    return urlencode({k: v for k, v in form.filters().items()})
+
+
+@require_GET
+def discrepancy_list(request):
+    access_reconciliation(request.user, "view")
+    form = DiscrepancyFilterForm(request.GET)
+    today = timezone.localdate()
+    page = peek_page(discrepancies_for_list(**form.filters(), today=today).defer("agency_row"),
+                     request.GET.get("page"), PAGE_SIZE)
+    allowed = _allowed_actions(request.user)
+    return render(request, "enrollment/reconciliation/discrepancy_list.html", {
+        "form": form, "page_obj": page, "rows": [_discrepancy_row(d, today) for d in page],
+        "bulk_form": BulkResolveForm(allowed=allowed) if allowed else None,
+        "filter_query": _filter_query(form), "closed": form.filters()["state"] == DiscrepancyState.CLOSED,
+        "full_numbers": can_reveal_id_number(request.user),
+    })
+
+
+def _back(request) -> str:
+    url = request.POST.get("next", "")
+    if url and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()},
+                                               require_https=request.is_secure()):
+        return url
+    return reverse("enrollment:discrepancy_list")
+
+
+def _failure_text(d: Discrepancy | None, pk: int, reason: str) -> str:
+    if d is None:
+        return _("Discrepancy #%(id)s: %(reason)s") % {"id": pk, "reason": reason}
+    what = f"{d.get_kind_display()} {mask_id_number(d.id_number)} {d.field}".strip()
+    return _("Discrepancy #%(id)s (%(what)s): %(reason)s") % {"id": pk, "what": what, "reason": reason}
+
+
+@require_POST
+@_forbidden_is_403
+def discrepancy_bulk(request):
+    """Resolve the ticked discrepancies one by one (resolve_many); say how many were done and why not the rest."""
+    access_reconciliation(request.user, "view")
+    form = BulkResolveForm(request.POST)
+    back = _back(request)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(back)
+    action, ids = form.cleaned_data["action"], form.cleaned_data["ids"]
+    access_reconciliation(request.user, ACTION_PERMISSION[action])
+    found = {d.pk: d for d in Discrepancy.objects.filter(pk__in=ids).order_by("pk")}
+    outcome = resolve_many(actor=request.user, discrepancies=list(found.values()), resolution=action,
+                           note=form.cleaned_data["note"])
+    if outcome.done:
+        messages.success(request, ngettext(
+            "%(action)s: %(n)d discrepancy done.", "%(action)s: %(n)d discrepancies done.", len(outcome.done),
+        ) % {"action": ACTION_LABELS[action], "n": len(outcome.done)})
+    failures = [(pk, str(_("Not found."))) for pk in ids if pk not in found] + outcome.failed
+    if failures:
+        messages.error(request, ngettext("%(n)d could not be done:", "%(n)d could not be done:", len(failures))
+                       % {"n": len(failures)})
+        for pk, reason in sorted(failures):
+            messages.error(request, _failure_text(found.get(pk), pk, reason))
+    return redirect(back)
+
+
+def _comparison(d: Discrepancy, person: Person | None) -> list[dict]:
+    """Ours and the agency's, column by column, as the extract writes them (identity numbers masked).
+
+    `mark` is "invalid" for a column the row's problems name, "differs" where the two disagree.
+    """
+    row = d.agency_row or {}
+    problems = {column for column, _words in reason_words(d.reason)}
+    ours = {}
+    if person is not None:
+        ours = {"id_number": person.id_number, "name": person.name, "gender": person.gender,
+                "birth_date": person.birth_date.isoformat(), "insurance_type": person.insurance_type,
+                "employer_code": person.employer_code, "status": person.status,
+                "status_date": person.status_date.isoformat(),
+                "paid_through": person.paid_through.strftime("%Y-%m") if person.paid_through else ""}
+    out = []
+    for column in COLUMNS:
+        mine, theirs = ours.get(column), row.get(column)
+        differs = column == d.field or (bool(ours) and bool(row) and (mine or "") != (theirs or ""))
+        if column == "id_number":
+            mine, theirs = mask_id_number(mine or ""), mask_id_number(theirs or "")
+        out.append({"column": column, "label": FIELD_LABELS.get(column, _("Identity number")),
+                    "ours": _shown(column, mine), "theirs": _shown(column, theirs),
+                    "mark": "invalid" if column in problems else ("differs" if differs else "")})
+    return out
+
+
+def _detail_actions(user, d: Discrepancy) -> list[tuple[str, str]]:
+    if d.closed_on is not None:
+        return []
+    allowed = _allowed_actions(user)
+    shown = []
+    if Resolution.TAKE_AGENCY in allowed and d.kind in (Kind.MISSING_LOCAL, Kind.FIELD_MISMATCH):
+        shown.append(Resolution.TAKE_AGENCY)
+    if Resolution.KEEP_OURS in allowed and d.resolution != Resolution.KEEP_OURS:
+        shown.append(Resolution.KEEP_OURS)
+    if Resolution.ESCALATED in allowed and d.resolution != Resolution.ESCALATED:
+        shown.append(Resolution.ESCALATED)
+    return [(action, ACTION_LABELS[action]) for action in shown]
+
+
+@require_GET
+def discrepancy_detail(request, pk):
+    d = access_discrepancy(request.user, pk, "view")
+    person = Person.objects.filter(id_number=d.id_number.upper()).first()
+    state = discrepancy_state(d)
+    return render(request, "enrollment/reconciliation/discrepancy_detail.html", {
+        "d": d, "id_masked": mask_id_number(d.id_number), "person": person, "comparison": _comparison(d, person),
+        "field_label": FIELD_LABELS.get(d.field, d.field), "reasons": reason_words(d.reason),
+        "our_value": _shown(d.field or "status", mask_numbers_in(d.our_value)),
+        "agency_value": _shown(d.field, mask_numbers_in(d.agency_value)),
+        "state": state, "badge": STATE_BADGES[state][0], "state_label": STATE_BADGES[state][1],
+        "actions": _detail_actions(request.user, d), "history": masked_history(d),
+        "line_no": (d.agency_row or {}).get("line", d.line_no),
+    })
+
+
+@require_POST
+@_forbidden_is_403
+def discrepancy_resolve(request, pk):
+    """One discrepancy's action from its page, refused if it changed since the page was shown."""
+    d = access_discrepancy(request.user, pk, "view")
+    form = ResolveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose an action."))
+        return redirect("enrollment:discrepancy_detail", pk=d.pk)
+    action = form.cleaned_data["action"]
+    access_reconciliation(request.user, ACTION_PERMISSION[action])
+    try:
+        ACTIONS[action](actor=request.user, discrepancy=d, note=form.cleaned_data["note"],
+                        expected_version=form.cleaned_data["version"])
+    except PermissionDenied:
+        raise
+    except DomainError as exc:
+        details = "; ".join(str(e.get("message", "")) for e in exc.errors)
+        messages.error(request, f"{exc.message} {details}".strip())
+    else:
+        messages.success(request, _("%(action)s: done.") % {"action": ACTION_LABELS[action]})
+    return redirect("enrollment:discrepancy_detail", pk=d.pk)
+
+
+# --- the export for the agency ---------------------------------------------------------------------
+
+def _export_row(d: Discrepancy, full: bool) -> tuple:
+    return (d.get_kind_display(), d.id_number if full else mask_id_number(d.id_number),
+            d.field, mask_numbers_in(d.our_value) if not full else d.our_value,
+            mask_numbers_in(d.agency_value) if not full else d.agency_value, reason_text(d.reason),
+            d.first_seen, d.last_seen, d.nights_seen, d.get_resolution_display())
+
+
+def _record_export(user, queryset, *, full: bool, fmt: str, filters: dict) -> None:
+    """In one transaction: the audited full-number export, and the kept-ours ones marked reported back."""
+    today = timezone.localdate()
+    audited = {k: (mask_id_number(v) if k == "id_prefix" and len(v) > 8 else v) for k, v in filters.items()}
+    with transaction.atomic():
+        if full:
+            record(user, "enrollment.discrepancy.exported", ("enrollment.discrepancy", "export", "export"), None,
+                   {"count": queryset.count(), "format": fmt, "filters": audited, "full_id_numbers": True})
+        kept = list(queryset.filter(resolution=Resolution.KEEP_OURS).select_for_update()
+                    .values_list("id", flat=True))
+        if kept:
+            Discrepancy.objects.filter(pk__in=kept).update(reported_back_on=today)
+            record(user, "enrollment.discrepancy.reported_back", ("enrollment.discrepancy", "report-back",
+                                                                  f"reported back {today.isoformat()}"),
+                   None, {"ids": kept, "count": len(kept), "reported_back_on": today.isoformat()})
+
+
+@require_GET
+def discrepancy_export(request):
+    """The open discrepancies, filtered like the list, as CSV or XLSX for the agency."""
+    access_reconciliation(request.user, "view")
+    export = ExportForm(request.GET)
+    if not export.is_valid():
+        return HttpResponseBadRequest(_("Choose the export format: csv or xlsx."))
+    fmt = export.cleaned_data["format"]
+    filters = DiscrepancyFilterForm(request.GET).filters()
+    queryset = discrepancies_for_list(**filters).filter(closed_on__isnull=True).defer("agency_row")
+    full = can_reveal_id_number(request.user)
+    _record_export(request.user, queryset, full=full, fmt=fmt, filters=filters)
+    rows = (_export_row(d, full) for d in queryset.iterator(chunk_size=2000))
+    return export_response(fmt, filename=f"discrepancies-{timezone.localdate():%Y%m%d}",
+                           headers=[str(h) for h in EXPORT_HEADERS], rows=rows,
+                           sheet_title=str(_("Discrepancies")))

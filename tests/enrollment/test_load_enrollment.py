@@ -39,6 +39,7 @@ def test_a_status_change_updates_the_person_and_keeps_the_history(tmp_path):
     assert load(changed) == ["CREATED: 0", "UPDATED: 1", "UNCHANGED: 1", "PERSONS: 2"]
     person = Person.objects.get(id_number=B)
     assert person.status == "TERMINATED" and person.version == 2
+    assert person.name_initials == "zs"  # the name did not change: its initials stay
     assert status_on(person, date(2026, 6, 29)) == "ACTIVE"
     assert status_on(person, date(2026, 6, 30)) == "TERMINATED"
     assert status_on(person, date(2019, 12, 31)) is None

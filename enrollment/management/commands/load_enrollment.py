@@ -25,3 +25,5 @@ class Command(BaseCommand):
         self.stdout.write(f"UPDATED: {result.updated}")
         self.stdout.write(f"UNCHANGED: {result.unchanged}")
         self.stdout.write(f"PERSONS: {result.persons}")
+        if options["verbosity"] > 1:
+            self.stderr.write(f"timings: {result.timings}")

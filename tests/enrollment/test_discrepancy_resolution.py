@@ -1,0 +1,236 @@
+"""Resolving discrepancies from the pages: the bulk form (each kind, failures, a row someone else
+closed), a discrepancy's own buttons (a stale page is refused), and what each resolution does to
+the register and the ledger.
+
+The discrepancies come from the real engine run on a small planted extract; the fixtures and
+helpers at the top are shared with test_reconciliation_pages and test_reconciliation_report.
+"""
+
+from datetime import date
+
+import pytest
+from django.conf import settings
+from django.contrib.messages import get_messages
+from django.urls import reverse
+
+from core.errors import ConcurrentEdit
+from core.models import AuditEntry
+from enrollment.models import Discrepancy, Person, StatusChange
+from enrollment.reconciliation.engine import reconcile_file
+from enrollment.reconciliation.escalation import source_key
+from enrollment.reconciliation.resolve import keep_our_value
+from supervision.models import Problem
+from tests.factories import PersonFactory
+
+from .extracts import number, person_values, row, write
+
+pytestmark = pytest.mark.django_db
+
+NIGHT = date(2026, 11, 20)
+SAME = number("32010219800101001")  # the same on both sides
+STATUS = number("32010219850615002")  # the agency has it suspended since 2026-09-01: two FIELD_MISMATCH
+NAME = number("32010219860203003")  # the agency writes the name differently
+GONE = number("32010219900101003")  # ours only: MISSING_AGENCY
+NEW = number("32010219950505004")  # theirs only: MISSING_LOCAL
+BROKEN = SAME[:-1] + ("0" if SAME[-1] != "0" else "1")  # a wrong check character: INVALID_ROW
+Kind, Resolution = Discrepancy.Kind, Discrepancy.Resolution
+
+
+def planted_rows() -> list[str]:
+    return [
+        row(SAME),
+        row(STATUS, name="钱七", status="SUSPENDED", status_date="2026-09-01"),
+        row(NAME, name="李四"),
+        row(NEW, name="赵六", status_date="2025-03-01"),
+        row(BROKEN, name="王五"),
+    ]
+
+
+@pytest.fixture(name="register")
+def register_fixture():
+    for id_number, name in ((SAME, "张三"), (STATUS, "钱七"), (NAME, "李思"), (GONE, "孙八")):
+        PersonFactory(**person_values(id_number, name))
+
+
+@pytest.fixture(name="night")
+def night_fixture(register, tmp_path):
+    """One night's run on the planted file: {short name: the open discrepancy}."""
+    reconcile_file(write(tmp_path / "enrollment-20261120.csv", planted_rows()), run_date=NIGHT)
+    found = {(d.kind, d.id_number, d.field): d for d in Discrepancy.objects.all()}
+    return {
+        "status": found[(Kind.FIELD_MISMATCH, STATUS, "status")],
+        "status_date": found[(Kind.FIELD_MISMATCH, STATUS, "status_date")],
+        "name": found[(Kind.FIELD_MISMATCH, NAME, "name")],
+        "missing_agency": found[(Kind.MISSING_AGENCY, GONE, "")],
+        "missing_local": found[(Kind.MISSING_LOCAL, NEW, "")],
+        "invalid": found[(Kind.INVALID_ROW, BROKEN, "")],
+    }
+
+
+def english(client):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
+
+
+def messages_of(response) -> list[str]:
+    return [str(m) for m in get_messages(response.wsgi_request)]
+
+
+def bulk(client, discrepancies, action: str, note: str = ""):
+    return client.post(reverse("enrollment:discrepancy_bulk"), {
+        "ids": [d.pk for d in discrepancies], "action": action, "note": note,
+        "next": reverse("enrollment:discrepancy_list") + "?state=open",
+    })
+
+
+def resolve(client, d: Discrepancy, action: str, version: int | None = None, note: str = ""):
+    return client.post(reverse("enrollment:discrepancy_resolve", args=[d.pk]), {
+        "action": action, "version": d.version if version is None else version, "note": note})
+
+
+def fresh(d: Discrepancy) -> Discrepancy:
+    return Discrepancy.objects.get(pk=d.pk)
+
+
+# --- the bulk form ---------------------------------------------------------------------------------
+
+def test_taking_the_agencys_status_changes_the_person_keeps_the_history_and_closes_both_fields(
+        night, clerk, client_for):
+    person = Person.objects.get(id_number=STATUS)
+    before = list(person.status_changes.values_list("status", "status_date"))
+    response = bulk(english(client_for(clerk)), [night["status"]], Resolution.TAKE_AGENCY, note="agency confirmed")
+    assert response.status_code == 302 and response.url.endswith("?state=open")
+    assert messages_of(response) == ["Take the agency's value: 1 discrepancy done."]
+    person.refresh_from_db()
+    assert (person.status, person.status_date) == ("SUSPENDED", date(2026, 9, 1))
+    history = list(person.status_changes.order_by("status_date").values_list("status", "status_date", "source"))
+    assert history == [*[(s, d, StatusChange.Source.LOAD) for s, d in before],
+                       ("SUSPENDED", date(2026, 9, 1), StatusChange.Source.RECONCILIATION)]
+    for key in ("status", "status_date"):  # taken together: the status and its date
+        d = fresh(night[key])
+        assert d.closed_on is not None and d.close_reason == Discrepancy.CloseReason.RESOLVED
+        assert d.resolution == Resolution.TAKE_AGENCY and d.resolved_by == clerk
+    assert AuditEntry.objects.filter(action="enrollment.person.changed", object_id=str(person.pk)).count() == 1
+
+
+def test_taking_the_agencys_value_of_a_person_missing_here_registers_the_person(night, reviewer, client_for):
+    response = bulk(english(client_for(reviewer)), [night["missing_local"]], Resolution.TAKE_AGENCY)
+    assert messages_of(response) == ["Take the agency's value: 1 discrepancy done."]
+    person = Person.objects.get(id_number=NEW)
+    assert (person.name, person.status, person.status_date) == ("赵六", "ACTIVE", date(2025, 3, 1))
+    assert person.status_changes.get().source == StatusChange.Source.RECONCILIATION
+    assert fresh(night["missing_local"]).closed_on is not None
+
+
+def test_a_bulk_take_reports_each_discrepancy_it_cannot_take_and_leaves_it_alone(night, clerk, client_for):
+    gone, invalid, name = night["missing_agency"], night["invalid"], night["name"]
+    response = bulk(english(client_for(clerk)), [gone, name, invalid], Resolution.TAKE_AGENCY)
+    messages = messages_of(response)
+    assert messages[0] == "Take the agency's value: 1 discrepancy done."
+    assert messages[1] == "2 could not be done:"
+    reason = "There is no agency value to take for a discrepancy of this kind; keep ours or escalate it."
+    assert messages[2] == f"Discrepancy #{gone.pk} (Missing at the agency {GONE[:4]}**********{GONE[-4:]}): {reason}"
+    assert messages[3].startswith(f"Discrepancy #{invalid.pk} (Invalid row ") and messages[3].endswith(reason)
+    assert Person.objects.get(id_number=NAME).name == "李四"
+    for d in (gone, invalid):
+        after = fresh(d)
+        assert (after.resolution, after.closed_on, after.version) == ("", None, d.version)
+    assert not AuditEntry.objects.filter(object_type="enrollment.discrepancy", object_id=str(gone.pk)).exists()
+
+
+def test_keeping_ours_leaves_each_kind_open_to_be_reported_back(night, senior, client_for):
+    chosen = [night["missing_agency"], night["invalid"], night["name"], night["missing_local"]]
+    response = bulk(english(client_for(senior)), chosen, Resolution.KEEP_OURS, note="ours is right")
+    assert messages_of(response) == ["Keep ours and report back: 4 discrepancies done."]
+    for d in chosen:
+        after = fresh(d)
+        assert (after.resolution, after.closed_on, after.resolution_note) == (Resolution.KEEP_OURS, None,
+                                                                               "ours is right")
+        assert after.version == d.version + 1
+    assert Person.objects.get(id_number=NAME).name == "李思"
+    assert not Person.objects.filter(id_number=NEW).exists()
+
+
+def test_escalating_raises_exactly_one_ledger_problem_even_when_done_twice(night, supervisor, client_for):
+    client = english(client_for(supervisor))
+    d = night["missing_agency"]
+    assert messages_of(bulk(client, [d], Resolution.ESCALATED)) == [
+        "Escalate to the problem ledger: 1 discrepancy done."]
+    bulk(client, [d], Resolution.ESCALATED)
+    problem = Problem.objects.get(source_key=source_key(d.pk))
+    assert Problem.objects.count() == 1
+    assert problem.times_reported == 2
+    after = fresh(d)
+    assert (after.resolution, after.problem_id, after.closed_on) == (Resolution.ESCALATED, problem.pk, None)
+    page = client.get(reverse("enrollment:discrepancy_detail", args=[d.pk])).content.decode()
+    assert reverse("supervision:problem_detail", args=[problem.pk]) in page
+
+
+def test_a_discrepancy_someone_else_closed_meanwhile_is_reported_not_redone(night, clerk, clerk2, client_for):
+    from enrollment.reconciliation.resolve import take_agency_value
+
+    take_agency_value(actor=clerk2, discrepancy=night["name"])
+    response = bulk(english(client_for(clerk)), [night["name"], night["invalid"]], Resolution.KEEP_OURS)
+    assert messages_of(response) == [
+        "Keep ours and report back: 1 discrepancy done.", "1 could not be done:",
+        f"Discrepancy #{night['name'].pk} (Field differs {NAME[:4]}**********{NAME[-4:]} name): "
+        "This discrepancy is already closed.",
+    ]
+    assert fresh(night["name"]).resolved_by == clerk2
+
+
+def test_the_bulk_form_refuses_nothing_ticked_and_unknown_actions(night, clerk, client_for):
+    assert messages_of(bulk(english(client_for(clerk)), [], Resolution.KEEP_OURS)) == [
+        "Tick at least one discrepancy."]
+    response = english(client_for(clerk)).post(reverse("enrollment:discrepancy_bulk"), {"ids": [night["name"].pk], "action": "DELETE"})
+    assert response.status_code == 302 and len(messages_of(response)) == 1
+    assert fresh(night["name"]).version == night["name"].version
+
+
+def test_an_unknown_id_in_the_bulk_form_is_reported_as_not_found(night, clerk, client_for):
+    response = english(client_for(clerk)).post(reverse("enrollment:discrepancy_bulk"), {
+        "ids": [night["name"].pk, 999999], "action": Resolution.KEEP_OURS})
+    assert messages_of(response)[-1] == "Discrepancy #999999: Not found."
+
+
+# --- a discrepancy's own buttons -------------------------------------------------------------------------
+
+def test_a_stale_page_is_refused_with_the_concurrent_edit_message(night, clerk, clerk2, client_for):
+    d = night["name"]
+    shown = d.version  # the version the clerk's page carries
+    keep_our_value(actor=clerk2, discrepancy=d, note="checked by phone")
+    response = resolve(english(client_for(clerk)), d, Resolution.TAKE_AGENCY, version=shown)
+    assert response.status_code == 302
+    assert messages_of(response) == [str(ConcurrentEdit.default_message)]
+    after = fresh(d)
+    assert (after.resolution, after.resolved_by, after.closed_on) == (Resolution.KEEP_OURS, clerk2, None)
+    assert Person.objects.get(id_number=NAME).name == "李思"
+
+
+def test_the_current_page_takes_the_agencys_value_and_the_next_night_finds_nothing_there(
+        night, clerk, client_for, tmp_path):
+    response = resolve(english(client_for(clerk)), night["name"], Resolution.TAKE_AGENCY, note="as the agency has")
+    assert messages_of(response) == ["Take the agency's value: done."]
+    assert Person.objects.get(id_number=NAME).name == "李四"
+    reconcile_file(write(tmp_path / "enrollment-20261121.csv", planted_rows()), run_date=date(2026, 11, 21))
+    assert not Discrepancy.objects.filter(id_number=NAME, closed_on__isnull=True).exists()
+
+
+def test_taking_a_missing_persons_value_from_its_page_fails_with_the_reason(night, clerk, client_for):
+    d = night["missing_agency"]
+    response = resolve(english(client_for(clerk)), d, Resolution.TAKE_AGENCY)
+    assert messages_of(response) == [
+        "There is no agency value to take for a discrepancy of this kind; keep ours or escalate it."]
+    assert fresh(d).version == d.version
+
+
+def test_the_page_shows_only_the_actions_the_role_may_take(night, clerk, supervisor, client_for):
+    def buttons(user, d):
+        page = english(client_for(user)).get(reverse("enrollment:discrepancy_detail", args=[d.pk])).content.decode()
+        return {value for value in Resolution.values if value and f'value="{value}"' in page}
+
+    assert buttons(clerk, night["name"]) == {"TAKE_AGENCY", "KEEP_OURS", "ESCALATED"}
+    assert buttons(clerk, night["missing_agency"]) == {"KEEP_OURS", "ESCALATED"}  # nothing to take
+    assert buttons(supervisor, night["name"]) == {"ESCALATED"}
+    keep_our_value(actor=clerk, discrepancy=night["invalid"])
+    assert buttons(clerk, night["invalid"]) == {"ESCALATED"}
