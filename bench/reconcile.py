@@ -9,9 +9,9 @@ loop over a 20,000-row sample, extrapolated to N.
 """
 
 import csv
-import os
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import date
 from pathlib import Path
@@ -19,30 +19,33 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _manage(env, *args) -> tuple[float, int, str, str]:
-    """Run manage.py in a child process: (seconds, peak RSS in MB, stdout, stderr)."""
-    started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "manage.py", *args, "--skip-checks"], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    out, err = proc.communicate()
-    _pid, status, usage = os.wait4(proc.pid, 0) if proc.returncode is None else (None, proc.returncode, None)
-    seconds = time.perf_counter() - started
-    if proc.returncode:
-        raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{err[-2000:]}")
-    return seconds, 0, out, err
-
-
 def _peak_rss_mb(env, *args) -> tuple[float, float, str, str]:
+    """Run manage.py in a child process: (seconds, peak RSS in MB, stdout, stderr).
+
+    The peak is the child's own high-water mark (VmHWM), sampled until it exits: ru_maxrss would
+    also count the memory of this process, which the child inherited when it was forked.
+    """
     started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "manage.py", *args, "--skip-checks"], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    out = proc.stdout.read().decode()
-    err = proc.stderr.read().decode()
-    _pid, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - started
-    if os.waitstatus_to_exitcode(status):
-        raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{err[-3000:]}")
-    return seconds, usage.ru_maxrss / 1024, out, err
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen([sys.executable, "manage.py", *args, "--skip-checks"], cwd=ROOT, env=env,
+                                stdout=out, stderr=err)
+        peak_kb = 0
+        status_file = Path(f"/proc/{proc.pid}/status")
+        while proc.poll() is None:
+            try:
+                for line in status_file.read_text().splitlines():
+                    if line.startswith("VmHWM:"):
+                        peak_kb = max(peak_kb, int(line.split()[1]))
+            except (FileNotFoundError, ProcessLookupError, ValueError):
+                pass
+            time.sleep(0.02)
+        seconds = time.perf_counter() - started
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read().decode(), err.read().decode()
+    if proc.returncode:
+        raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{stderr[-3000:]}")
+    return seconds, peak_kb / 1024, stdout, stderr
 
 
 def write_register(path: Path, n: int) -> None:

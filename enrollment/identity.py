@@ -7,8 +7,8 @@ two to the same answers.
 """
 
 import re
-from functools import cache
 from datetime import date
+from functools import cache
 
 from django.utils.translation import gettext_lazy as _
 from pypinyin import Style, lazy_pinyin

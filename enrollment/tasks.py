@@ -47,7 +47,9 @@ def reconcile_extract(self, path: str, run_date: str, user_id: int | None = None
         outcome = reconcile_file(Path(path), run_date=day, actor=actor)
     except ExtractRejected as exc:
         return {"status": "REJECTED", "error": exc.message}
-    except Conflict as exc:  # another run holds the lock: try again shortly
+    except Conflict as exc:  # another run holds the lock: try again shortly (in-process: say so now)
+        if self.request.is_eager:
+            raise
         raise self.retry(exc=exc, countdown=60)
     except DatabaseError:
         raise

@@ -130,19 +130,24 @@ class DiscrepancyFilterForm(forms.Form):
 
 
 class DiscrepancyIdsField(forms.Field):
-    """Checked rows of the list: a list of discrepancy ids."""
+    """Checked rows of the list: "id:version" each (the version the page showed, so that a row a
+    colleague resolved meanwhile is refused, not overwritten); a bare id carries no version.
+    Cleans to {id: version or None}."""
 
     widget = forms.MultipleHiddenInput
 
     def to_python(self, value):
         values = value if isinstance(value, list | tuple) else ([value] if value else [])
+        picked = {}
         try:
-            ids = sorted({int(v) for v in values})
+            for v in values:
+                pk, _sep, version = str(v).partition(":")
+                picked[int(pk)] = int(version) if version else None
         except (TypeError, ValueError):
             raise ValidationError(_("Unknown discrepancy."))
-        if len(ids) > MAX_BULK:
+        if len(picked) > MAX_BULK:
             raise ValidationError(_("At most %(n)d discrepancies at once."), params={"n": MAX_BULK})
-        return ids
+        return dict(sorted(picked.items()))
 
     def validate(self, value):
         if not value:

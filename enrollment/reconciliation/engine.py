@@ -83,13 +83,15 @@ def reconcile_file(path: Path, *, run_date: date, actor=None) -> Outcome:
 def _start_run(path: Path, run_date: date, actor) -> ReconciliationRun:
     with transaction.atomic():
         run, _created = ReconciliationRun.objects.select_for_update().get_or_create(run_date=run_date)
-        run.status = ReconciliationRun.Status.RUNNING
-        run.file_name = path.name
-        run.error = ""
+        # A retry starts clean: nothing of an earlier attempt's figures may show as this one's.
+        run.status, run.file_name, run.error = ReconciliationRun.Status.RUNNING, path.name, ""
+        run.file_sha256, run.file_size, run.rows, run.invalid_rows = "", 0, 0, 0
+        run.opened, run.closed, run.counts, run.timings = 0, 0, {}, {}
         run.attempts += 1
         run.started_at, run.finished_at = timezone.now(), None
         run.triggered_by = actor
-        run.save(update_fields=["status", "file_name", "error", "attempts", "started_at", "finished_at",
+        run.save(update_fields=["status", "file_name", "error", "file_sha256", "file_size", "rows", "invalid_rows",
+                                "opened", "closed", "counts", "timings", "attempts", "started_at", "finished_at",
                                 "triggered_by"])
     return run
 

@@ -158,15 +158,22 @@ class BulkOutcome:
     failed: list[tuple[int, str]] = field(default_factory=list)
 
 
-def resolve_many(*, actor, discrepancies, resolution: str, note: str = "") -> BulkOutcome:
-    """Resolve each selected discrepancy in its own transaction; report those that could not be."""
+def resolve_many(*, actor, discrepancies, resolution: str, note: str = "",
+                 expected_versions: dict[int, int | None] | None = None) -> BulkOutcome:
+    """Resolve each selected discrepancy in its own transaction; report those that could not be.
+
+    expected_versions maps ids to the version the clerk's page showed: a discrepancy changed since
+    (by a colleague, or by the night's run) is refused with ConcurrentEdit, not overwritten.
+    """
     action = ACTIONS[resolution]
+    versions = expected_versions or {}
     outcome = BulkOutcome()
     for d in discrepancies:
         try:
-            action(actor=actor, discrepancy=d, note=note)
+            action(actor=actor, discrepancy=d, note=note, expected_version=versions.get(d.pk))
         except DomainError as exc:
-            outcome.failed.append((d.pk, str(exc.message)))
+            details = "; ".join(f"{e.get('column') or ''} {e['message']}".strip() for e in exc.errors)
+            outcome.failed.append((d.pk, f"{exc.message} {details}".strip()))
         else:
             outcome.done.append(d.pk)
     return outcome

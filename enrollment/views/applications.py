@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from core.audit_views import object_history
@@ -51,11 +52,11 @@ ENTRIES_SHOWN = 200
 
 # The service behind each move, by the state it leads to.
 MOVES = {
-    Status.SUBMITTED: ("submit", _("Submit"), services.submit_application),
-    Status.INCOMPLETE: ("notice", _("Issue the one-time notice"), services.issue_notice),
-    Status.RESUBMITTED: ("resubmit", _("Materials brought: resubmit"), services.resubmit_application),
-    Status.UNDER_REVIEW: ("review", _("Start the review"), services.start_review),
-    Status.REGISTERED: ("register", _("Apply to the register"), services.register_application),
+    Status.SUBMITTED: ("submit", gettext_lazy("Submit"), services.submit_application),
+    Status.INCOMPLETE: ("notice", gettext_lazy("Issue the one-time notice"), services.issue_notice),
+    Status.RESUBMITTED: ("resubmit", gettext_lazy("Materials brought: resubmit"), services.resubmit_application),
+    Status.UNDER_REVIEW: ("review", gettext_lazy("Start the review"), services.start_review),
+    Status.REGISTERED: ("register", gettext_lazy("Apply to the register"), services.register_application),
 }
 
 
@@ -170,19 +171,19 @@ def _outcome(app: Application) -> list[str]:
     return outcome_lines(app) if app.kind != Application.Kind.ADD_PERSONS or app.roster_uploads.exists() else []
 
 
-ACTION_LABELS = {
-    "enrollment.application.created": _("Case taken in"),
-    "enrollment.application.materials_checked": _("Materials checked"),
-    "enrollment.application.roster_uploaded": _("Staff list uploaded"),
-    "enrollment.application.roster_refused": _("Staff list refused (too large)"),
-    "enrollment.application.submitted": _("Submitted"),
-    "enrollment.application.notice_issued": _("One-time notice issued"),
-    "enrollment.application.resubmitted": _("Resubmitted"),
-    "enrollment.application.review_started": _("Review started"),
-    "enrollment.application.approved": _("Approved"),
-    "enrollment.application.rejected": _("Rejected"),
-    "enrollment.application.registered": _("Applied to the register"),
-    "enrollment.application.overdue_reported": _("Reported overdue to the problem ledger"),
+ACTION_LABELS = {  # lazy: read in the language of each request
+    "enrollment.application.created": gettext_lazy("Case taken in"),
+    "enrollment.application.materials_checked": gettext_lazy("Materials checked"),
+    "enrollment.application.roster_uploaded": gettext_lazy("Staff list uploaded"),
+    "enrollment.application.roster_refused": gettext_lazy("Staff list refused (too large)"),
+    "enrollment.application.submitted": gettext_lazy("Submitted"),
+    "enrollment.application.notice_issued": gettext_lazy("One-time notice issued"),
+    "enrollment.application.resubmitted": gettext_lazy("Resubmitted"),
+    "enrollment.application.review_started": gettext_lazy("Review started"),
+    "enrollment.application.approved": gettext_lazy("Approved"),
+    "enrollment.application.rejected": gettext_lazy("Rejected"),
+    "enrollment.application.registered": gettext_lazy("Applied to the register"),
+    "enrollment.application.overdue_reported": gettext_lazy("Reported overdue to the problem ledger"),
 }
 
 

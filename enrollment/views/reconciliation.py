@@ -185,9 +185,13 @@ def _keep_upload(upload) -> tuple[Path, str]:
     folder.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256()
     with tempfile.NamedTemporaryFile(dir=folder, prefix=".upload-", delete=False) as tmp:
-        for chunk in upload.chunks():
-            digest.update(chunk)
-            tmp.write(chunk)
+        try:
+            for chunk in upload.chunks():
+                digest.update(chunk)
+                tmp.write(chunk)
+        except BaseException:
+            os.unlink(tmp.name)
+            raise
     sha256 = digest.hexdigest()
     target = folder / sha256[:16] / get_valid_filename(Path(upload.name).name)
     target.parent.mkdir(exist_ok=True)
@@ -309,7 +313,7 @@ def discrepancy_bulk(request):
     access_reconciliation(request.user, ACTION_PERMISSION[action])
     found = {d.pk: d for d in Discrepancy.objects.filter(pk__in=ids).order_by("pk")}
     outcome = resolve_many(actor=request.user, discrepancies=list(found.values()), resolution=action,
-                           note=form.cleaned_data["note"])
+                           note=form.cleaned_data["note"], expected_versions=ids)
     if outcome.done:
         messages.success(request, ngettext(
             "%(action)s: %(n)d discrepancy done.", "%(action)s: %(n)d discrepancies done.", len(outcome.done),

@@ -307,6 +307,7 @@ def test_the_list_masks_identity_numbers_and_explains_invalid_rows_in_words(nigh
         assert id_number not in page and mask_id_number(id_number) in page
     assert "<code>id_number</code>: the check character is wrong" in page
     assert 'data-select-all="ids"' in page and page.count('name="ids"') == 6
+    assert '<input type="hidden" name="next" value="/enrollment/discrepancies/">' in page
 
 
 @pytest.mark.parametrize("query, expected", [
