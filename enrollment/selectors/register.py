@@ -15,7 +15,7 @@ from core.masking import mask_id_number
 
 from ..identity import IdentityError, check_id_number
 from ..models import Application, Discrepancy, Employer, Person, StatusChange
-from ..permissions import access_register
+from ..permissions import access_register, can_reveal_id_number
 
 __all__ = [
     "PersonQuery", "employer_staff", "employers_visible_to", "home_summary", "parse_person_query",
@@ -131,10 +131,27 @@ def person_search_queryset(query: PersonQuery | None):
     )
 
 
+SHOWN_ID_DIGITS = 4  # the masked number shows its first and last four characters
+
+
+def partial_number_hidden(user, query: PersonQuery | None) -> bool:
+    """A partial identity number longer than what the mask shows would let someone without the
+    permission to see full numbers work out the hidden digits one at a time: it must be whole."""
+    return (query is not None and query.kind == "id_number" and SHOWN_ID_DIGITS < len(query.value) < 18
+            and not can_reveal_id_number(user))
+
+
 def search_persons(*, user, query: str):
-    """Persons matching the search box's text, for a user who may read the register."""
+    """Persons matching the search box's text, for a user who may read the register.
+
+    Without the permission to see full numbers, an identity number is searched whole (or by the
+    four digits the mask shows anyway), never by a longer prefix.
+    """
     access_register(user)
-    return person_search_queryset(parse_person_query(query))
+    parsed = parse_person_query(query)
+    if partial_number_hidden(user, parsed):
+        return Person.objects.none()
+    return person_search_queryset(parsed)
 
 
 # --- A person's page ---------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ from ..selectors.register import (
     mask_numbers_in,
     masked_history,
     parse_person_query,
+    partial_number_hidden,
     person_overview,
     search_persons,
     staff_counts,
@@ -69,8 +70,10 @@ def person_search(request):
     form = PersonSearchForm(request.GET)
     query = form.cleaned_data["q"] if form.is_valid() else ""
     page = peek_page(search_persons(user=request.user, query=query), request.GET.get("page"), PAGE_SIZE)
-    context = {"form": form, "query": query, "parsed": parse_person_query(query), "page_obj": page,
-               "rows": [person_row(p) for p in page]}
+    parsed = parse_person_query(query)
+    context = {"form": form, "query": query, "parsed": parsed, "page_obj": page,
+               "rows": [person_row(p) for p in page],
+               "whole_number_needed": partial_number_hidden(request.user, parsed)}
     if _is_htmx(request) and request.headers.get("HX-Target") == "results":
         response = render(request, "enrollment/register/_person_results.html", context)
     else:
