@@ -1,8 +1,11 @@
 import uuid
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
+from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from .context import request_id
@@ -52,3 +55,17 @@ class DomainErrorMiddleware:
             messages.error(request, exception.message)
             return redirect(referer)
         return render(request, "error.html", {"error": exception}, status=exception.status)
+
+
+class OfficeLocaleMiddleware(LocaleMiddleware):
+    """Chinese unless the user chose otherwise with the language switch (its cookie).
+
+    The office's language is Chinese: a browser that happens to ask for English (Accept-Language)
+    still gets Chinese until its user picks English.
+    """
+
+    def process_request(self, request):
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()

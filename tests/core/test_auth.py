@@ -29,7 +29,7 @@ def test_login_with_the_right_password_opens_the_home_page(client, clerk):
 
 
 def test_login_with_a_wrong_password_stays_on_the_login_page(client, clerk):
-    response = _login(client, clerk.username, "not-the-password", HTTP_ACCEPT_LANGUAGE="en")
+    response = _login(client, clerk.username, "not-the-password", HTTP_COOKIE="django_language=en")
     assert response.status_code == 200
     assert "The user name or password is not right" in response.content.decode()
     assert "_auth_user_id" not in client.session
@@ -52,13 +52,13 @@ def test_repeated_failed_logins_lock_the_account_out(client, clerk, clerk2, sett
     limit = settings.AXES_FAILURE_LIMIT
     for _ in range(limit - 1):
         assert _login(client, clerk.username, "wrong").status_code == 200
-    locked = _login(client, clerk.username, "wrong", HTTP_ACCEPT_LANGUAGE="en")
+    locked = _login(client, clerk.username, "wrong", HTTP_COOKIE="django_language=en")
     assert locked.status_code == 429
     assert "registration/locked_out.html" in [t.name for t in locked.templates]
     assert "Too many failed logins" in locked.content.decode()
 
     # Now even the right password is refused, and no session is opened.
-    right = _login(client, clerk.username, PASSWORD, HTTP_ACCEPT_LANGUAGE="en")
+    right = _login(client, clerk.username, PASSWORD, HTTP_COOKIE="django_language=en")
     assert right.status_code == 429
     assert "_auth_user_id" not in client.session
 

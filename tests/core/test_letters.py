@@ -58,7 +58,7 @@ def test_letter_numbers_and_codes_are_unique(clerk):
 
 
 def test_the_verification_page_shows_type_date_and_a_masked_name_only(client, letter):
-    response = client.get(f"/verify/{letter.verification_code}", HTTP_ACCEPT_LANGUAGE="en")
+    response = client.get(f"/verify/{letter.verification_code}", HTTP_COOKIE="django_language=en")
     assert response.status_code == 200
     content = response.content.decode()
     assert "This letter is genuine." in content
@@ -77,7 +77,7 @@ def test_the_verification_form_accepts_a_code_typed_in_lower_case(client, letter
 
 
 def test_an_unknown_code_is_a_404_that_says_so(client, letter):
-    response = client.get("/verify/ABCDEFGHJKLM", HTTP_ACCEPT_LANGUAGE="en")
+    response = client.get("/verify/ABCDEFGHJKLM", HTTP_COOKIE="django_language=en")
     assert response.status_code == 404
     content = response.content.decode()
     assert "No letter has this verification code" in content
