@@ -14,7 +14,9 @@ def seed_enrollment(*, persons: int = 3000) -> str:
         employers = _seed_employers()
         created = _seed_persons(persons, [e.uscc for e in employers])
     applications = _seed_applications()
-    return f"Employers: {len(employers)}. Persons added: {created}. Applications: {applications}."
+    nights = _seed_reconciliation()
+    return (f"Employers: {len(employers)}. Persons added: {created}. Applications: {applications}. "
+            f"Reconciliation nights: {nights}.")
 
 
 def _seed_employers() -> list[Employer]:
@@ -51,3 +53,29 @@ def _seed_applications() -> int:
 
     seeder = getattr(app_services, "seed_demo_applications", None)
     return seeder() if seeder else 0
+
+
+def _seed_reconciliation() -> int:
+    """Two nights of agency extracts with planted differences in AGENCY_DROP_DIR, reconciled, so the
+    reconciliation pages have something to show (once: skipped when any run exists)."""
+    from datetime import timedelta
+    from pathlib import Path
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    from .models import ReconciliationRun
+    from .reconciliation.engine import reconcile_file
+    from .reconciliation.fake import write_fake_extract
+
+    if ReconciliationRun.objects.exists():
+        return 0
+    drop = Path(settings.AGENCY_DROP_DIR)
+    drop.mkdir(parents=True, exist_ok=True)
+    today = timezone.localdate()
+    for offset, seed in ((1, 20261122), (0, 20261123)):
+        day = today - timedelta(days=offset)
+        path = drop / f"enrollment-{day:%Y%m%d}.csv"
+        write_fake_extract(path, differences=0.02, seed=seed)
+        reconcile_file(path, run_date=day)
+    return 2
