@@ -119,3 +119,12 @@ def client_for(client):
         return c
 
     return make
+
+
+@pytest.fixture
+def english():
+    """Messages asserted in English (the msgids); zh-hans is the default language."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

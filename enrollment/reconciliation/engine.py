@@ -9,7 +9,6 @@ and two runs cannot overlap (a session advisory lock; the second is refused).
 import hashlib
 import logging
 import re
-import time
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -25,6 +24,7 @@ from core.locks import session_lock
 from ..models import Discrepancy, ReconciliationRun
 from . import sql
 from .extract import ExtractRejected, NeedsFullParse, parse_lines, restage_parsed, stage_file
+from .stopwatch import Stopwatch
 
 log = logging.getLogger(__name__)
 LOCK = "enrollment.reconciliation"
@@ -105,15 +105,8 @@ def _finish(run: ReconciliationRun, status: str, *, error: str = "") -> None:
 
 
 def _reconcile(path: Path, run: ReconciliationRun, actor) -> dict[str, int]:
-    timings: dict[str, float] = {}
-    clock = time.perf_counter()
-
-    def lap(name: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        timings[name] = round(now - clock, 3)
-        clock = now
-
+    watch = Stopwatch()
+    lap, timings = watch.lap, watch.timings
     with transaction.atomic(), connection.cursor() as cur:
         cur.execute("SET LOCAL work_mem = '256MB'")
         staged = stage_file(cur, path)

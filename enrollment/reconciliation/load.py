@@ -6,7 +6,6 @@ creates and updates persons, and their status history gains each status it did n
 Pinyin initials (for the search by 张三 ↔ zs) are computed once per distinct name.
 """
 
-import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,7 @@ from core.audit import record
 from ..identity import pinyin_initials
 from . import sql
 from .extract import ExtractRejected, stage_file
+from .stopwatch import Stopwatch
 
 
 @dataclass
@@ -80,15 +80,8 @@ _HISTORY = """
 def load_register(path: Path, *, actor=None) -> LoadResult:
     """Load the file into the register. Raises ExtractRejected (with .errors) and changes nothing."""
     path = Path(path)
-    timings: dict[str, float] = {}
-    clock = time.perf_counter()
-
-    def lap(name: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        timings[name] = round(now - clock, 3)
-        clock = now
-
+    watch = Stopwatch()
+    lap, timings = watch.lap, watch.timings
     with transaction.atomic(), connection.cursor() as cur:
         cur.execute("SET LOCAL work_mem = '256MB'")
         staged = stage_file(cur, path, columns=True)

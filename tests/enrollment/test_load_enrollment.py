@@ -6,21 +6,13 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.utils import translation
 
 from enrollment.models import Person, StatusChange
 from enrollment.selectors import status_on
 
 from .extracts import EMPLOYER, number, row, write
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def english():
-    """The messages are asserted in English (zh-hans is the default language)."""
-    with translation.override("en"):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 A, B = number("32010219800101001"), number("32010219850615002")
 SHAN = number("31010419750303007")

@@ -9,7 +9,6 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
-from django.utils import translation
 
 from core.errors import Conflict
 from core.models import AuditEntry
@@ -20,14 +19,7 @@ from tests.factories import PersonFactory
 
 from .extracts import EMPLOYER, number, person_values, row, write
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def english():
-    """The messages are asserted in English (zh-hans is the default language)."""
-    with translation.override("en"):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 A = number("32010219800101001")  # the same on both sides
 B = number("32010219850615002")  # status differs
