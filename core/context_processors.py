@@ -29,7 +29,10 @@ def navigation(request):
             url = reverse(name)
         except NoReverseMatch:
             continue
-        items.append({"label": label, "url": url, "active": request.path == url or (
-            url != "/" and request.path.startswith(url))})
+        items.append({"label": label, "url": url, "active": False})
+    # The current page is the entry with the longest URL that the path starts with.
+    matching = [i for i in items if request.path == i["url"] or (i["url"] != "/" and request.path.startswith(i["url"]))]
+    if matching:
+        max(matching, key=lambda i: len(i["url"]))["active"] = True
     role_labels = [str(Role(r).label) for r in sorted(roles_of(user)) if r in Role.values]
     return {"nav_items": items, "user_roles": role_labels, "office_name": settings.OFFICE_NAME}
