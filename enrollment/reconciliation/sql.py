@@ -195,10 +195,13 @@ UNMATCHED = f"""
 # a parsed line carries in another form (a lowercase x).
 PERSONS = f"""
     CREATE TEMP TABLE agency_persons ON COMMIT DROP AS
-    SELECT p.* FROM enrollment_person p
-     WHERE p.id = ANY(ARRAY(SELECT person_id FROM agency_unmatched WHERE person_id IS NOT NULL))
-    UNION
-    SELECT p.* FROM enrollment_person p WHERE p.id_number = ANY(ARRAY(SELECT upper(id_number) FROM {STAGE}))
+    SELECT p.* FROM enrollment_person p WHERE p.id = ANY(ARRAY(
+      SELECT person_id FROM agency_unmatched WHERE person_id IS NOT NULL
+      UNION
+      SELECT p2.id FROM enrollment_person p2 WHERE p2.id_number = ANY(ARRAY(
+        SELECT upper(s.id_number) FROM {STAGE} s JOIN agency_unmatched u ON u.line_no = s.line_no
+        WHERE u.person_id IS NULL))
+    ))
 """
 
 # A parsed line whose number belongs to a person pass 1 matched exactly: that number is on two rows.

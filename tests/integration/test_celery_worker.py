@@ -16,19 +16,26 @@ BROKER = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
 A, B = number("32010219800101001"), number("32010219850615002")
 
 
+# Both tests on one xdist worker, and a queue of that worker's own: a task must reach the worker
+# that shares its test database, never another process's.
+pytestmark = pytest.mark.xdist_group("celery_worker")
+
+
 @pytest.fixture
-def worker(transactional_db):
+def worker(transactional_db, worker_id):
     try:
         redis.Redis.from_url(BROKER, socket_connect_timeout=2).ping()
     except redis.RedisError as exc:
         pytest.fail(f"These tests need Redis at {BROKER} (set REDIS_URL or start redis-server): {exc}")
-    previous = (app.conf.broker_url, app.conf.result_backend)
-    app.conf.update(broker_url=BROKER, result_backend=BROKER, task_always_eager=False)
+    previous = (app.conf.broker_url, app.conf.result_backend, app.conf.task_default_queue)
+    app.conf.update(broker_url=BROKER, result_backend=BROKER, task_always_eager=False,
+                    task_default_queue=f"test-{worker_id}-{os.getpid()}")
     try:
         with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=20):
             yield
     finally:
-        app.conf.update(broker_url=previous[0], result_backend=previous[1], task_always_eager=True)
+        app.conf.update(broker_url=previous[0], result_backend=previous[1], task_default_queue=previous[2],
+                        task_always_eager=True)
 
 
 def test_a_worker_reconciles_an_extract(worker, tmp_path):
