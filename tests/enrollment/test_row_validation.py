@@ -89,7 +89,7 @@ MUTATIONS = {
                                             "1984-02-29", "0000-01-01"][d % 7]),
     "status_date": lambda r, d: r.__setitem__(7, ["2020-02-30", "1980-01-01", "2020/01/01", "1985-06-14",
                                                   "1985-06-15"][d % 5]),
-    "itype": lambda r, d: r.__setitem__(4, ["emp", "RES", "XXX", ""][d % 4]),
+    "itype": lambda r, d: r.__setitem__(4, ["emp", "RES", "ABC", ""][d % 4]),
     "employer": lambda r, d: r.__setitem__(5, [EMPLOYER[:-1] + "0", "", EMPLOYER.lower(), "123",
                                                EMPLOYER[:8] + "I" + EMPLOYER[9:]][d % 5]),
     "status": lambda r, d: r.__setitem__(6, ["active", "DEAD", ""][d % 3]),
