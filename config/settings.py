@@ -229,6 +229,8 @@ CELERY_BEAT_SCHEDULE = {
 # The office.
 OFFICE_NAME = env("OFFICE_NAME", default="示范市医疗保障事业管理中心")
 OFFICE_NAME_EN = env("OFFICE_NAME_EN", default="Demonstration City Medical Insurance Verification Office")
+# Letters go to the public in the office's language, whatever language the clerk's screen shows.
+LETTER_LANGUAGE = env("LETTER_LANGUAGE", default=LANGUAGE_CODE)
 LETTER_FONT_PATH = env("LETTER_FONT_PATH", default="/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 AGENCY_DROP_DIR = Path(env("AGENCY_DROP_DIR", default=str(DATA_DIR / "agency")))

@@ -19,7 +19,7 @@ from xml.sax.saxutils import escape as esc  # noqa: F401  (re-exported: escape u
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from reportlab.graphics import renderPDF
 from reportlab.graphics.barcode.qr import QrCodeWidget
@@ -124,6 +124,12 @@ class Letter:
 
     # -- rendering ---------------------------------------------------------------------------
     def render(self) -> bytes:
+        """The PDF, in the office's language (settings.LANGUAGE_CODE) whatever the clerk's screen shows:
+        a letter goes to the public."""
+        with translation.override(settings.LETTER_LANGUAGE):
+            return self._render()
+
+    def _render(self) -> bytes:
         buffer = io.BytesIO()
         doc = SimpleDocTemplate(
             buffer, pagesize=A4, leftMargin=20 * mm, rightMargin=20 * mm, topMargin=28 * mm,
@@ -164,7 +170,7 @@ class Letter:
     # -- issuing -----------------------------------------------------------------------------
     def issue(self, *, actor, obj=None) -> LetterRecord:
         """Number, render and keep the letter; audited. Runs in (or opens) a transaction."""
-        with transaction.atomic():
+        with transaction.atomic(), translation.override(settings.LETTER_LANGUAGE):
             self.number = next_number(self.number_prefix, self.issued_on.year)
             self.verification_code = new_verification_code()
             pdf = self.render()

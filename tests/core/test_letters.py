@@ -83,3 +83,16 @@ def test_an_unknown_code_is_a_404_that_says_so(client, letter):
     assert "No letter has this verification code" in content
     assert letter.number not in content
     assert LetterRecord.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_letter_is_in_the_offices_language_whatever_the_clerks_screen_shows(clerk, tmp_path):
+    from django.utils import translation
+
+    from core.letters import TextLetter
+
+    with translation.override("en"):
+        letter = TextLetter(kind="test", prefix="T", title="示范通知", paragraphs=["正文"], subject_name="张三").issue(
+            actor=clerk)
+    text = subprocess.run(["pdftotext", letter.pdf.path, "-"], capture_output=True, text=True, check=True).stdout
+    assert "核验码" in text and "Verification code" not in text  # the footer, in Chinese

@@ -25,6 +25,7 @@ def english_and_fast_logins(settings):
     created per test and the production password hasher costs ~0.3 s a user."""
     settings.LANGUAGE_CODE = "en"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.LETTER_LANGUAGE = "en"  # the letters' words are asserted in English here (Chinese by default)
     with translation.override("en"):
         yield
 
