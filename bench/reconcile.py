@@ -63,6 +63,15 @@ def write_register(path: Path, n: int) -> None:
         f.write(f"#TRAILER,{n}\n")
 
 
+def sql_command(dsn: str, statement: str):
+    """One statement outside a transaction (VACUUM, CREATE DATABASE): psycopg, no psql binary needed."""
+    import psycopg
+
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        cur = conn.execute(statement)
+        return cur.fetchone() if cur.description else None
+
+
 def floor(dsn: str, extract: Path) -> float:
     """Bare COPY of the extract into a 9-column table plus one join with the register."""
     import psycopg
@@ -146,8 +155,8 @@ print(time.perf_counter() - t, len(rows))
 def run(env: dict, dsn: str, sizes: list[int], workdir: Path) -> list[dict]:
     results = []
     for n in sizes:
-        subprocess.run(["psql", dsn, "-qc", "TRUNCATE enrollment_person, enrollment_statuschange, "
-                        "enrollment_discrepancy, enrollment_reconciliationrun CASCADE"], check=True)
+        sql_command(dsn, "TRUNCATE enrollment_person, enrollment_statuschange, enrollment_discrepancy, "
+                    "enrollment_reconciliationrun CASCADE")
         register = workdir / f"register-{n}.csv"
         extract = workdir / f"enrollment-{n}.csv"
         if not register.exists():
@@ -155,7 +164,7 @@ def run(env: dict, dsn: str, sizes: list[int], workdir: Path) -> list[dict]:
         load_s, load_mb, load_out, _ = _peak_rss_mb(env, "load_enrollment", "--file", str(register))
         subprocess.run([sys.executable, "manage.py", "make_fake_extract", "--skip-checks", "--file", str(extract),
                         "--differences", "0.02"], cwd=ROOT, env=env, check=True, capture_output=True)
-        subprocess.run(["psql", dsn, "-qc", "VACUUM ANALYZE enrollment_person"], check=True)
+        sql_command(dsn, "VACUUM ANALYZE enrollment_person")
         rec_s, rec_mb, rec_out, rec_err = _peak_rss_mb(env, "reconcile_enrollment", "--file", str(extract),
                                                        "--date", date(2026, 11, 23).isoformat())
         timings = _engine_timings(dsn)
@@ -174,6 +183,5 @@ def run(env: dict, dsn: str, sizes: list[int], workdir: Path) -> list[dict]:
 def _engine_timings(dsn: str) -> dict:
     import json
 
-    out = subprocess.run(["psql", dsn, "-Atc", "SELECT timings FROM enrollment_reconciliationrun "
-                          "ORDER BY finished_at DESC LIMIT 1"], capture_output=True, text=True, check=True)
-    return json.loads(out.stdout or "{}")
+    row = sql_command(dsn, "SELECT timings FROM enrollment_reconciliationrun ORDER BY finished_at DESC LIMIT 1")
+    return row[0] if row and isinstance(row[0], dict) else json.loads(row[0] if row else "{}")
