@@ -83,3 +83,19 @@ def test_a_number_whose_county_code_is_newer_than_the_birth_year_is_accepted(tmp
     newer = number("11011919600101001")
     assert load(write(tmp_path / "r.csv", [row(newer)])) == ["CREATED: 1", "UPDATED: 0", "UNCHANGED: 0",
                                                               "PERSONS: 1"]
+
+
+def test_the_register_refuses_what_the_extract_format_would_refuse(clerk):
+    """The nightly comparison takes a line equal to the register's row as valid: the register's
+    services keep to the same rules."""
+    from core.errors import ValidationFailed
+    from enrollment.services.register import register_person
+
+    common = dict(actor=clerk, name="张三", insurance_type="RES", status="ACTIVE")
+    with pytest.raises(ValidationFailed) as caught:
+        register_person(id_number=A, status_date=date(1970, 1, 1), **common)  # before the 1980 birth date
+    assert caught.value.errors[0]["column"] == "status_date"
+    with pytest.raises(ValidationFailed) as caught:
+        register_person(id_number=number("32010220990101001"), status_date=date(2026, 1, 1), **common)
+    assert caught.value.errors[0]["column"] == "id_number"
+    assert not Person.objects.exists()
