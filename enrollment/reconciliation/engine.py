@@ -23,12 +23,15 @@ from core.locks import session_lock
 
 from ..models import Discrepancy, ReconciliationRun
 from . import sql
-from .extract import ExtractRejected, NeedsFullParse, parse_lines, restage_parsed, stage_file
+from .extract import ExtractRejected, NeedsFullParse, parse_lines, stage_file
 from .stopwatch import Stopwatch
 
 log = logging.getLogger(__name__)
 LOCK = "enrollment.reconciliation"
 KINDS = [k.value for k in Discrepancy.Kind]
+# Below this many lines that match no person, pass 2 parses them one by one; above it (an agency that
+# quotes every field, a new register), every row is split by COPY's own CSV parser instead.
+MATCH_AT_LEAST = 50_000
 _DATE_IN_NAME = re.compile(r"(\d{4})(\d{2})(\d{2})")
 
 
@@ -114,8 +117,8 @@ def _reconcile(path: Path, run: ReconciliationRun, actor) -> dict[str, int]:
         if not staged.parsed:
             try:
                 persons = _match_lines(cur, staged)
-            except NeedsFullParse:
-                staged = restage_parsed(cur, path)
+            except NeedsFullParse:  # quoted fields, or most lines written unlike ours: split every row
+                staged = stage_file(cur, path, columns=True)
         if staged.parsed:
             _reject_duplicates(sql.find_duplicates(cur))
             persons = "enrollment_person"
@@ -157,10 +160,12 @@ def _match_lines(cur, staged) -> str:
     `persons - unmatched persons` persons, one line each unless a number is on two lines.
     """
     cur.execute(sql.UNMATCHED)
-    cur.execute("SELECT count(*) FILTER (WHERE person_id IS NULL), count(*) FILTER (WHERE line_no IS NULL) "
-                "FROM agency_unmatched")
-    lines_alone, persons_alone = cur.fetchone()
+    cur.execute("SELECT count(*) FILTER (WHERE person_id IS NULL), count(*) FILTER (WHERE line_no IS NULL), "
+                "count(*) FILTER (WHERE line_no IS NOT NULL) FROM agency_unmatched")
+    lines_alone, persons_alone, lines_differing = cur.fetchone()
     lines = staged.lines
+    if lines_differing > max(MATCH_AT_LEAST, lines // 5):
+        raise NeedsFullParse()
     cur.execute("SELECT count(*) FROM enrollment_person")
     persons = cur.fetchone()[0]
     if lines - lines_alone != persons - persons_alone:

@@ -131,6 +131,9 @@ def stage_file(cursor, path: Path, *, columns: bool = False) -> Staged:
         raise ExtractRejected(_("The file cannot be read: %(error)s") % {"error": exc})
     if trailer is None:
         raise ExtractRejected(_("The file has no trailer row (#TRAILER,<rows>): it is probably truncated."))
+    if trailer != rows and not parsed:
+        # Lines are not rows where a quoted field spans lines: count the rows as CSV reads them.
+        return stage_file(cursor, path, columns=True)
     if trailer != rows:
         raise ExtractRejected(
             _("The trailer announces %(expected)d data rows but the file has %(found)d: it is probably truncated.")

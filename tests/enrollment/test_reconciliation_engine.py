@@ -173,6 +173,24 @@ def test_a_bad_file_is_rejected_whole_and_changes_nothing(register, tmp_path, ca
         assert "more than one row" in caught.value.message and caught.value.errors
 
 
+def test_an_agency_that_quotes_every_field_gets_the_same_result_by_the_column_path(register, tmp_path,
+                                                                                   monkeypatch):
+    monkeypatch.setattr("enrollment.reconciliation.engine.MATCH_AT_LEAST", 2)
+    quoted = [",".join(f'"{c}"' for c in r.split(",")) for r in planted_rows()]
+    outcome = reconcile_file(write(tmp_path / "x.csv", quoted), run_date=NIGHT1)
+    assert sorted(k for k, _i, _f in open_set()) == ["FIELD_MISMATCH", "FIELD_MISMATCH", "INVALID_ROW",
+                                                     "MISSING_AGENCY", "MISSING_LOCAL"]
+    assert outcome.run.timings["parsed_in_python"] is True  # every row split into columns
+    assert outcome.run.rows == 4
+
+
+def test_a_quoted_field_across_lines_is_read_whole(register, tmp_path):
+    rows = [row(A), row(B), row(C), row(D, name='"李\n四"')]  # a line break inside a quoted name
+    reconcile_file(write(tmp_path / "x.csv", rows), run_date=NIGHT1)
+    missing = Discrepancy.objects.get(kind="MISSING_LOCAL")
+    assert missing.id_number == D and missing.agency_row["name"] == "李\n四"
+
+
 def test_a_second_run_while_one_is_running_is_refused(register, tmp_path, transactional_db):
     settings = connection.settings_dict
     dsn = psycopg.conninfo.make_conninfo(dbname=settings["NAME"], user=settings["USER"], host=settings["HOST"] or None,
