@@ -128,3 +128,16 @@ def english():
 
     with translation.override("en"):
         yield
+
+
+@pytest.fixture
+def english_pages(settings, english):
+    """Pages and messages asserted in English (the msgids): the site's default language is zh-hans."""
+    settings.LANGUAGE_CODE = "en"
+
+
+@pytest.fixture
+def employer(db):
+    from tests.factories import EmployerFactory
+
+    return EmployerFactory()

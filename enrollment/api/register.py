@@ -123,8 +123,8 @@ class StatusOnQuery(serializers.Serializer):
     status_on = serializers.DateField(required=False)
 
 
-class PersonSearch(generics.ListAPIView):
-    """Persons by identity number (or its first digits), name prefix or pinyin initials; numbers masked."""
+class _PersonPage(generics.ListAPIView):
+    """A page of persons, numbers masked, paged without counting: subclasses say which (persons())."""
 
     serializer_class = PersonListSerializer
     pagination_class = PeekPagination
@@ -133,6 +133,16 @@ class PersonSearch(generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Person.objects.none()
+        return self.persons()
+
+    def persons(self):
+        raise NotImplementedError
+
+
+class PersonSearch(_PersonPage):
+    """Persons by identity number (or its first digits), name prefix or pinyin initials; numbers masked."""
+
+    def persons(self):
         return search_persons(user=self.request.user, query=self.request.query_params.get("q", ""))
 
     @extend_schema(operation_id="enrollment_persons_search", responses={200: PersonListSerializer(many=True),
@@ -229,16 +239,10 @@ class EmployerDetail(APIView):
         return Response(EmployerDetailSerializer(employer).data)
 
 
-class EmployerStaff(generics.ListAPIView):
+class EmployerStaff(_PersonPage):
     """An employer's staff in name order, numbers masked."""
 
-    serializer_class = PersonListSerializer
-    pagination_class = PeekPagination
-    filter_backends: list = []
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return Person.objects.none()
+    def persons(self):
         return employer_staff(access_employer(self.request.user, self.kwargs["pk"]))
 
     @extend_schema(operation_id="enrollment_employer_staff",

@@ -16,11 +16,6 @@ from tests.factories import EmployerFactory
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture(autouse=True)
-def fast_logins(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def _press(page, action: str):
     """Press the button of the form that posts to the case's `action` (keyboard: focus, Enter)."""
     button = page.locator(f'form[action$="/{action}/"] button[type=submit]')

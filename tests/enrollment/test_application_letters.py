@@ -6,7 +6,6 @@ import subprocess
 from datetime import date
 
 import pytest
-from django.utils import translation
 
 from core.models import LetterRecord
 from enrollment import materials
@@ -16,18 +15,13 @@ from tests.enrollment.test_applications import add_persons, take_to
 from tests.factories import EmployerFactory
 
 Status, Kind = Application.Status, Application.Kind
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_pages")]
+
 
 
 @pytest.fixture(autouse=True)
-def english_and_fast_logins(settings):
-    """Messages are asserted in English (the msgids), whatever the catalogue holds; the personas are
-    created per test and the production password hasher costs ~0.3 s a user."""
-    settings.LANGUAGE_CODE = "en"
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def letters_in_english(settings):
     settings.LETTER_LANGUAGE = "en"  # the letters' words are asserted in English here (Chinese by default)
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture

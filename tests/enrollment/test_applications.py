@@ -12,7 +12,7 @@ from datetime import date
 import pytest
 from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from core.audit import verify_chain
 from core.errors import ConcurrentEdit, Conflict, InvalidTransition, PermissionDenied, ValidationFailed
@@ -24,22 +24,13 @@ from enrollment.identity import with_id_check_character
 from enrollment.models import Application, Employer, Material, Person, PersonStatus, StatusChange
 from enrollment.services import applications as svc
 from enrollment.services.roster import upload_roster
-from tests.factories import EmployerFactory, PersonFactory
+from tests.factories import PersonFactory
 
 Status, Kind = Application.Status, Application.Kind
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_pages")]
 
 
 # -- shared helpers ----------------------------------------------------------------------------
-
-@pytest.fixture(autouse=True)
-def english_and_fast_logins(settings):
-    """Messages are asserted in English (the msgids), whatever the catalogue holds; the personas are
-    created per test and the production password hasher costs ~0.3 s a user."""
-    settings.LANGUAGE_CODE = "en"
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    with translation.override("en"):
-        yield
 
 
 def new_id_numbers(n: int, birth: date = date(1990, 3, 1)) -> list[str]:
@@ -108,9 +99,6 @@ def take_to(app: Application, target: str, *, clerk, reviewer, roster=True) -> A
     return app
 
 
-@pytest.fixture
-def employer(db):
-    return EmployerFactory()
 
 
 @pytest.fixture

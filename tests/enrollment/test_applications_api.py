@@ -4,31 +4,18 @@ from datetime import date
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import translation
 from rest_framework.test import APIClient
 
 from core.roles import Role
 from enrollment.models import Application, Person
 from tests.enrollment.test_applications import add_persons, new_id_numbers, roster_bytes, take_to
-from tests.factories import EmployerFactory
 
 Status, Kind = Application.Status, Application.Kind
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_pages")]
 BASE = "/api/v1/enrollment/applications/"
 
 
-@pytest.fixture(autouse=True)
-def english_and_fast_logins(settings):
-    """Messages are asserted in English (the msgids); the personas are created per test."""
-    settings.LANGUAGE_CODE = "en"
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    with translation.override("en"):
-        yield
 
-
-@pytest.fixture
-def employer(db):
-    return EmployerFactory()
 
 
 def api(user) -> APIClient:

@@ -8,31 +8,19 @@ from datetime import date, timedelta
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from core.roles import Role
 from enrollment.models import Application, RosterUpload
 from enrollment.services import applications as svc
 from tests.enrollment.test_applications import add_persons, good_roster, new_id_numbers, roster_file, take_to
-from tests.factories import EmployerFactory, PersonFactory
+from tests.factories import PersonFactory
 
 Status, Kind = Application.Status, Application.Kind
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_pages")]
 
 
-@pytest.fixture(autouse=True)
-def english_and_fast_logins(settings):
-    """Messages are asserted in English (the msgids), whatever the catalogue holds; the personas are
-    created per test and the production password hasher costs ~0.3 s a user."""
-    settings.LANGUAGE_CODE = "en"
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    with translation.override("en"):
-        yield
 
-
-@pytest.fixture
-def employer(db):
-    return EmployerFactory()
 
 
 @pytest.fixture

@@ -17,10 +17,6 @@ from tests.factories import EmployerFactory, PersonFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 def id_number(n: int) -> str:
     birth = date(1960, 1, 1) + timedelta(days=n * 5)

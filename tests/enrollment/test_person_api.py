@@ -20,10 +20,6 @@ STAFF = {"clerk", "reviewer", "senior_reviewer", "supervisor", "admin"}
 MAY_REVEAL = {"reviewer", "senior_reviewer", "supervisor", "admin"}
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 def id_number(n: int) -> str:
     birth = date(1970, 1, 1) + timedelta(days=n * 7)

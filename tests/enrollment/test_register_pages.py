@@ -22,10 +22,6 @@ STAFF = {"clerk", "reviewer", "senior_reviewer", "supervisor", "admin"}
 MAY_REVEAL = {"reviewer", "senior_reviewer", "supervisor", "admin"}
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 def id_number(n: int, county: str = "320911") -> str:
     birth = date(1950, 1, 1) + timedelta(days=n * 3)

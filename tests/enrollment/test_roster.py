@@ -10,7 +10,6 @@ from datetime import date
 import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import translation
 
 from core.errors import InvalidTransition, TooLarge
 from core.models import AuditEntry
@@ -19,24 +18,12 @@ from enrollment.models import Application, Person, RosterEntry, RosterUpload
 from enrollment.services import roster
 from enrollment.services.roster import upload_roster
 from tests.enrollment.test_applications import add_persons, new_id_numbers, roster_bytes, roster_file
-from tests.factories import EmployerFactory, PersonFactory
+from tests.factories import PersonFactory
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def english_and_fast_logins(settings):
-    """Messages are asserted in English (the msgids), whatever the catalogue holds; the personas are
-    created per test and the production password hasher costs ~0.3 s a user."""
-    settings.LANGUAGE_CODE = "en"
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    with translation.override("en"):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_pages")]
 
 
-@pytest.fixture
-def employer(db):
-    return EmployerFactory()
+
 
 
 @pytest.fixture

@@ -18,10 +18,6 @@ from tests.factories import PersonFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 def id_number(n: int, county: str = "320911", gender: str = "1") -> str:
     """A valid identity number, different for each n."""

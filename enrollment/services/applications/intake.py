@@ -96,14 +96,18 @@ def tick_materials(*, actor, application: Application, states: dict[str, tuple[s
     return sync(application, locked)
 
 
+def _clock_started_today(kind: str) -> dict:
+    """The time limit counted from today: the due date and whether an unconfirmed calendar year was used."""
+    due, unconfirmed = due_date_for(kind, today())
+    return {"due_date": due, "due_date_unconfirmed": unconfirmed}
+
+
 def submit_application(*, actor, application: Application, expected_version: int | None = None) -> Application:
     """Draft → submitted; the time limit starts counting today."""
     with transaction.atomic():
         locked = lock(application, expected_version)
-        due, unconfirmed = due_date_for(locked.kind, today())
         locked = transition(locked, Status.SUBMITTED, actor=actor, action="enrollment.application.submitted",
-                            changes={"submitted_at": timezone.now(), "due_date": due,
-                                     "due_date_unconfirmed": unconfirmed})
+                            changes={"submitted_at": timezone.now(), **_clock_started_today(locked.kind)})
     return sync(application, locked)
 
 
@@ -145,10 +149,8 @@ def resubmit_application(*, actor, application: Application, expected_version: i
     """Incomplete → resubmitted: the applicant brought the items; the time limit starts again today."""
     with transaction.atomic():
         locked = lock(application, expected_version)
-        due, unconfirmed = due_date_for(locked.kind, today())
         locked = transition(locked, Status.RESUBMITTED, actor=actor, action="enrollment.application.resubmitted",
-                            changes={"resubmitted_at": timezone.now(), "due_date": due,
-                                     "due_date_unconfirmed": unconfirmed})
+                            changes={"resubmitted_at": timezone.now(), **_clock_started_today(locked.kind)})
     return sync(application, locked)
 
 
