@@ -117,8 +117,8 @@ def test_the_admin_lists_providers(client_for, admin_user, providers):
 
 
 def test_seed_demo_grants_the_demo_logins_audited(db):
+    from core.demo_providers import seed_providers
     from core.demo_users import ensure_demo_users
-    from settlement.seed import seed_providers
 
     ensure_demo_users()
     assert seed_providers() == 6
