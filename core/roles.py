@@ -1,8 +1,8 @@
 """The office's roles, as Django groups, and the machinery that checks and syncs them.
 
 A user may hold several roles. The role sets an app checks (who works the register, who decides)
-live in that app, and each app contributes the model permissions its roles hold
-(`role_permissions` on its AppConfig: core.registry). Object-level access (which provider's data a user may see) is
+live in that app, and each app contributes the model permissions its roles hold (`role_permissions`
+on its AppConfig: core.registry). Object-level access (which provider's data a user may see) is
 granted per provider with django-guardian: see core.providers.
 """
 
