@@ -15,12 +15,13 @@ from rest_framework.views import APIView
 
 from core.api import Pagination
 from core.masking import mask_id_number
-from core.roles import ENROLLMENT_STAFF, require_role
+from core.roles import require_role
 from core.views import letter_response
 
 from .. import materials
 from ..models import Application, Material
 from ..permissions import access_application, access_application_letter
+from ..roles import ENROLLMENT_STAFF
 from ..selectors.applications import (
     ApplicationFilter,
     application_letters,

@@ -18,7 +18,7 @@ from core.audit_views import object_history
 from core.errors import DomainError, ValidationFailed
 from core.exports import csv_response
 from core.masking import mask_id_number
-from core.roles import ENROLLMENT_STAFF, has_role, require_role
+from core.roles import has_role, require_role
 from core.views import letter_response
 from core.workflow import allowed_targets
 
@@ -34,6 +34,7 @@ from ..forms.applications import (
 from ..models import Application, Material
 from ..models.applications import CLERKS
 from ..permissions import access_application, access_application_letter, access_roster_upload
+from ..roles import ENROLLMENT_STAFF
 from ..selectors.applications import (
     ApplicationFilter,
     application_letters,
