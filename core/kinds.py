@@ -39,7 +39,7 @@ class KindRegistry(Mapping[str, D]):
         self.name = name
         found: dict[str, D] = {}
         for declaration in declarations:
-            kind = declaration.kind
+            kind = str(declaration.kind)
             if kind not in choices.values:
                 raise ImproperlyConfigured(f"{name}: {kind!r} is not one of {choices.__qualname__}'s kinds.")
             if kind in found:
@@ -54,7 +54,8 @@ class KindRegistry(Mapping[str, D]):
         try:
             return self._by_kind[kind]
         except (KeyError, TypeError):
-            raise UnknownKind(f"{self.name}: unknown kind {kind!r}; the kinds are "
+            shown = str(kind) if isinstance(kind, str) else kind
+            raise UnknownKind(f"{self.name}: unknown kind {shown!r}; the kinds are "
                               f"{', '.join(self._by_kind)}.") from None
 
     def __contains__(self, kind: object) -> bool:
