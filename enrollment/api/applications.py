@@ -162,11 +162,12 @@ def _application_in_of(spec: KindSpec) -> type[serializers.Serializer]:
         pass
 
     asked = [name for name in spec.form_fields() if name in CASE_FIELDS]
+    payload_required = any(field.required for field in spec.payload_serializer().fields.values())
     fields = {
         "kind": KindField(),
         **{name: _case_field(name, required=name in spec.required) if name in asked else None
            for name in CASE_FIELDS},
-        "payload": spec.payload_serializer(required=any(f.required for f in spec.payload_serializer().fields.values()),
+        "payload": spec.payload_serializer(required=payload_required,
                                            help_text=f"The payload of an application of kind {spec.kind}."),
     }
     fields["__doc__"] = (f"Taking in an application of kind {spec.kind}: a time limit of {spec.time_limit} working "
