@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import DomainError
@@ -14,9 +15,22 @@ def _rate_field(visit_type: str, level: int, what: str) -> str:
     return f"rate_{visit_type}_{level}_{what}"
 
 
-class PolicyVersionForm(forms.ModelForm):
-    """The version's fields and its rate table as a grid: a deductible and a fund ratio (%) for
-    each visit type at each hospital level, every one required."""
+def _rate_fields() -> dict:
+    """A deductible and a fund ratio (%) for each visit type at each hospital level, every one required."""
+    fields = {}
+    for visit_type, level in policies.RATE_KEYS:
+        label = VisitType(visit_type).label
+        fields[_rate_field(visit_type, level, "deductible")] = forms.DecimalField(
+            label=format_lazy(_("{visit}, level {level}: deductible"), visit=label, level=level),
+            max_digits=12, decimal_places=2, min_value=0)
+        fields[_rate_field(visit_type, level, "ratio")] = forms.DecimalField(
+            label=format_lazy(_("{visit}, level {level}: fund ratio (%)"), visit=label, level=level),
+            max_digits=5, decimal_places=2, min_value=0, max_value=100)
+    return fields
+
+
+class _PolicyVersionForm(forms.ModelForm):
+    """The version's fields and its rate table as a grid (the fields of _rate_fields)."""
 
     class Meta:
         model = PolicyVersion
@@ -24,16 +38,10 @@ class PolicyVersionForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        existing = policies.rate_table(self.instance) if self.instance.pk else {}
-        for visit_type, level in policies.RATE_KEYS:
-            label = VisitType(visit_type).label
-            deductible, ratio = existing.get((visit_type, level), (None, None))
-            self.fields[_rate_field(visit_type, level, "deductible")] = forms.DecimalField(
-                label=_("%(visit)s, level %(level)s: deductible") % {"visit": label, "level": level},
-                max_digits=12, decimal_places=2, min_value=0, initial=deductible)
-            self.fields[_rate_field(visit_type, level, "ratio")] = forms.DecimalField(
-                label=_("%(visit)s, level %(level)s: fund ratio (%%)") % {"visit": label, "level": level},
-                max_digits=5, decimal_places=2, min_value=0, max_value=100, initial=ratio)
+        if self.instance.pk:
+            for (visit_type, level), (deductible, ratio) in policies.rate_table(self.instance).items():
+                self.initial.setdefault(_rate_field(visit_type, level, "deductible"), deductible)
+                self.initial.setdefault(_rate_field(visit_type, level, "ratio"), ratio)
 
     def rates(self) -> dict:
         data = self.cleaned_data
@@ -56,6 +64,9 @@ class PolicyVersionForm(forms.ModelForm):
         except DomainError as exc:
             raise ValidationError([str(e["message"]) for e in exc.errors] or [str(exc.message)]) from exc
         return data
+
+
+PolicyVersionForm = type("PolicyVersionForm", (_PolicyVersionForm,), _rate_fields())
 
 
 @admin.register(PolicyVersion)

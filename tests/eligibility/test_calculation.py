@@ -6,8 +6,19 @@ from decimal import Decimal as D
 import pytest
 
 from eligibility.calculation import (
-    INPATIENT, OUT_OF_AREA, OUTPATIENT, OUTPATIENT_SPECIAL, Episode, Line, Reason, YearToDate, as_dict, calculate,
-    explain, percent_text, price_at_local_standard,
+    INPATIENT,
+    OUT_OF_AREA,
+    OUTPATIENT,
+    OUTPATIENT_SPECIAL,
+    Episode,
+    Line,
+    Reason,
+    YearToDate,
+    as_dict,
+    calculate,
+    explain,
+    percent_text,
+    price_at_local_standard,
 )
 
 from .policies import demo_policy
