@@ -266,3 +266,19 @@ def test_the_admin_refuses_to_change_the_terms_of_a_used_version(client_for, adm
 def test_the_admin_offers_no_deletion_of_versions(client_for, admin_user):
     response = client_for(admin_user).get(f"/admin/eligibility/policyversion/{demo().pk}/delete/")
     assert response.status_code == 403
+
+
+def test_moving_a_version_onto_another_is_refused_naming_it(admin_user, english):
+    close_demo(admin_user)
+    version = policies.create_policy_version(actor=admin_user, **new_terms())
+    with pytest.raises(ValidationFailed, match="示范市职工基本医疗保险 2020 \\(EMP, 2020-01-01 – 2026-12-31\\)"):
+        policies.change_policy_version(actor=admin_user, policy=version, changes={"effective_from": date(2026, 12, 1)})
+    assert PolicyVersion.objects.get(pk=version.pk).effective_from == date(2027, 1, 1)
+
+
+def test_the_policy_book_reads_every_version_in_two_queries(admin_user, django_assert_num_queries):
+    close_demo(admin_user)
+    policies.create_policy_version(actor=admin_user, **new_terms())
+    with django_assert_num_queries(2):
+        book = policy_book()
+    assert book.on("EMP", date(2027, 1, 1)).annual_cap == D("320000.00")
