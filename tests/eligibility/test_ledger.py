@@ -1,7 +1,7 @@
 """The fund ledger: payments appended only through the service (one INSERT, one audit entry each),
 once per source, never changed; year to date for a person or a whole batch in one query."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal as D
 from unittest import mock
 
@@ -15,9 +15,15 @@ from eligibility.models import FundPayment, PolicyVersion
 from eligibility.selectors.ledger import fund_payments_of, year_to_date, year_to_date_for
 from eligibility.services import ledger
 from eligibility.services.ledger import Payment, record_fund_payments
-from tests.factories import PersonFactory
+from tests.factories import PersonFactory, make_id_number
 
 pytestmark = pytest.mark.django_db
+
+
+def persons(n: int) -> list:
+    """n persons with distinct birth dates, so their identity numbers never collide."""
+    return [PersonFactory(insurance_type="EMP", id_number=make_id_number(date(1960, 1, 1) + timedelta(days=i * 37)))
+            for i in range(n)]
 
 
 @pytest.fixture
@@ -48,11 +54,11 @@ def test_payments_are_appended_with_their_year_source_and_one_audit_entry_each(a
 
 
 def test_recording_takes_the_same_queries_for_one_payment_or_two_hundred(auditor, django_assert_max_num_queries):
-    persons = [PersonFactory(insurance_type="EMP") for _ in range(4)]
+    persons_ = persons(4)
     policy = PolicyVersion.objects.get(insurance_type="EMP", effective_from=date(2020, 1, 1))
     with django_assert_max_num_queries(12) as one:
-        record_fund_payments(actor=auditor, payments=[pay(persons[0], 1, policy=policy)])
-    many = [pay(persons[i % 4], 100 + i, policy=policy) for i in range(200)]
+        record_fund_payments(actor=auditor, payments=[pay(persons_[0], 1, policy=policy)])
+    many = [pay(persons_[i % 4], 100 + i, policy=policy) for i in range(200)]
     with django_assert_max_num_queries(len(one.captured_queries)):
         record_fund_payments(actor=auditor, payments=many)
     assert FundPayment.objects.count() == 201
@@ -110,7 +116,7 @@ def test_the_database_refuses_to_change_or_remove_a_payment(auditor, sql):
 
 
 def test_year_to_date_counts_the_persons_payments_of_that_calendar_year_only(auditor):
-    person, other = PersonFactory(insurance_type="EMP"), PersonFactory(insurance_type="EMP")
+    person, other = persons(2)
     record_fund_payments(actor=auditor, payments=[
         pay(person, 1, "1000.00", "10.00", on=date(2026, 1, 1)),
         pay(person, 2, "2500.50", "0.00", on=date(2026, 12, 31), source_type="DETERMINATION"),
@@ -124,12 +130,12 @@ def test_year_to_date_counts_the_persons_payments_of_that_calendar_year_only(aud
 
 
 def test_year_to_date_for_a_whole_batch_is_one_query(auditor, django_assert_num_queries):
-    persons = [PersonFactory(insurance_type="EMP") for _ in range(30)]
+    batch = persons(30)
     record_fund_payments(actor=auditor, payments=[
-        pay(p, i * 10 + k, f"{i + 1}.00", on=date(2026, 5, 1 + k)) for i, p in enumerate(persons[:20]) for k in range(3)])
+        pay(p, i * 10 + k, f"{i + 1}.00", on=date(2026, 5, 1 + k)) for i, p in enumerate(batch[:20]) for k in range(3)])
     with django_assert_num_queries(1):
-        totals = year_to_date_for(person_ids=[p.pk for p in persons], year=2026)
-    assert totals[persons[0].pk] == YearToDate(D("3.00"), D("0.00"))
-    assert totals[persons[19].pk] == YearToDate(D("60.00"), D("0.00"))
-    assert totals[persons[25].pk] == YearToDate(D("0.00"), D("0.00"))
+        totals = year_to_date_for(person_ids=[p.pk for p in batch], year=2026)
+    assert totals[batch[0].pk] == YearToDate(D("3.00"), D("0.00"))
+    assert totals[batch[19].pk] == YearToDate(D("60.00"), D("0.00"))
+    assert totals[batch[25].pk] == YearToDate(D("0.00"), D("0.00"))
     assert len(totals) == 30
