@@ -261,11 +261,9 @@ def _sum_lines(lines: Sequence[Line], share: Decimal, reimbursement: bool) -> tu
         if line.deducted:
             amount -= line.deducted
             disallowed += line.deducted
-        if reimbursement and line.price_cap is not None and line.category != DRUG:
-            excess = amount - money(line.price_cap * line.quantity)
-            if excess > 0:
-                over_cap += excess
-                amount -= excess
+        if reimbursement:
+            amount, excess = price_at_local_standard(line, amount)
+            over_cap += excess
         pay_class = line.pay_class
         if pay_class == CLASS_A:
             class_a += amount
@@ -356,14 +354,15 @@ def _without_policy(episode: Episode, lines: Sequence[Line]) -> Result:
     )
 
 
-def price_at_local_standard(line: Line) -> tuple[Decimal, Decimal]:
-    """A reimbursed line priced at the local standard: (the amount priced, what it exceeds the
-    local cap by). Drug lines at the price paid; services, beds and materials at no more than the
-    local catalogue's price cap × quantity."""
+def price_at_local_standard(line: Line, amount: Decimal | None = None) -> tuple[Decimal, Decimal]:
+    """A reimbursed line (of `amount`, what is left of it; the whole line by default) priced at the
+    local standard: (the amount priced, what it exceeds the local cap by). Drug lines at the price
+    paid; services, beds and materials at no more than the local catalogue's price cap × quantity."""
+    amount = line.amount if amount is None else amount
     if line.price_cap is None or line.category == DRUG:
-        return line.amount, ZERO
+        return amount, ZERO
     capped = money(line.price_cap * line.quantity)
-    return (capped, line.amount - capped) if line.amount > capped else (line.amount, ZERO)
+    return (capped, amount - capped) if amount > capped else (amount, ZERO)
 
 
 # -- the steps in words ---------------------------------------------------------------------------
