@@ -224,6 +224,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "enrollment.tasks.report_overdue_applications",
         "schedule": crontab(hour=6, minute=30),
     },
+    "recheck-received-claim-batches": {
+        "task": "settlement.tasks.recheck_received_batches",
+        "schedule": crontab(minute="*/10"),
+    },
 }
 
 # The office.

@@ -1,0 +1,143 @@
+"""Checking a received batch against the format (spec/claims-upload.md): all or nothing.
+
+The file's rows stream from the reader into a staging table with COPY (never all in memory), the format
+checks run as set-based SQL (settlement.checking.sql), and then, in the same transaction, either every
+error is written to the batch's error report and the batch is `rejected`, or its claims and lines are
+inserted (two INSERT … SELECT) and it is `accepted`.
+
+Idempotent by data and safe to kill: the work is one transaction holding the batch's row lock, so a
+worker killed midway leaves the batch `received` with nothing of the check, and the next attempt (the
+task redelivered, or settlement.tasks.recheck_received_batches) begins again from the file; a batch that
+is no longer `received` is left as it is. Checks of one provider's batches take turns (an advisory
+lock), so that a claim_no in two batches checked at once is reported on the second, never accepted twice.
+"""
+
+import logging
+import time
+from dataclasses import dataclass, field
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from core.errors import TooLarge
+from core.locks import xact_lock
+
+from ..checking import sql
+from ..checking.columns import COLUMNS, HEADER_REQUIRED, KEYS, POSITION
+from ..checking.table import Column, Limits, UnreadableFile, as_text, open_table
+from ..models import BatchError, ClaimBatch
+from .system_moves import move_as_system
+from .upload import MAX_LINES
+
+log = logging.getLogger(__name__)
+Status = ClaimBatch.Status
+
+READER_COLUMNS = [Column(c.key, required=False) for c in COLUMNS]  # the header's columns are checked here
+LIMITS = Limits(max_lines=MAX_LINES, max_columns=64, max_field=1000)
+
+
+@dataclass
+class Staged:
+    rows: int = 0
+    encoding: str = ""
+    present: set = field(default_factory=set)  # the columns the file has
+    errors: list = field(default_factory=list)  # BatchError of the file as a whole and its header
+
+
+def check_batch(*, batch: ClaimBatch) -> ClaimBatch:
+    """Check a received batch: `accepted` with its claims and lines, or `rejected` with its complete error
+    report. Returns the batch as it is afterwards."""
+    started = time.perf_counter()
+    with transaction.atomic():
+        locked = ClaimBatch.objects.select_for_update().select_related("provider").get(pk=batch.pk)
+        if locked.status != Status.RECEIVED:
+            return locked
+        xact_lock(f"settlement.claims.provider.{locked.provider_id}")
+        with connection.cursor() as cur:
+            cur.execute("SET LOCAL work_mem = '128MB'")
+            staged = _stage(cur, locked)
+            errors = _check(cur, locked, staged)
+            if errors:
+                result = _reject(locked, staged, errors)
+            else:
+                result = _accept(cur, locked, staged)
+    log.info("batch %s %s: %s lines, %s errors in %.2f s", result.pk, result.status, result.line_count,
+             result.error_count, time.perf_counter() - started)
+    return result
+
+
+def _stage(cur, batch: ClaimBatch) -> Staged:
+    """COPY the file's rows into the staging table, as text, row by row as they are read."""
+    staged = Staged()
+    cur.execute(sql.CREATE_STAGE)
+    failure = []
+
+    def rows(table, keys):
+        try:
+            for row in table.rows():
+                staged.rows += 1
+                yield (row.number, *(as_text(row.values[k]) for k in keys))
+        except (UnreadableFile, TooLarge) as exc:  # further down the file: reported, the batch rejected
+            failure.append(exc)
+
+    with batch.file.open("rb") as f:
+        try:
+            table = open_table(f, name=batch.original_name, columns=READER_COLUMNS, limits=LIMITS)
+        except (UnreadableFile, TooLarge) as exc:
+            staged.errors.append(_file_error(exc))
+            return staged
+        staged.encoding = table.encoding
+        staged.present = set(KEYS) if table.format == "json" else set(table.columns)
+        keys = [k for k in KEYS if k in staged.present]
+        with cur.copy(f"COPY {sql.STAGE} (row_no, {', '.join(keys)}) FROM STDIN") as copy:
+            for values in rows(table, keys):
+                copy.write_row(values)
+    staged.errors += [_file_error(exc) for exc in failure]
+    staged.errors += [BatchError(row=table.header_row, column=key, position=POSITION[key], code="column_missing")
+                      for key in HEADER_REQUIRED if key not in staged.present]
+    if not staged.rows and not failure:
+        staged.errors.append(BatchError(row=None, code="no_lines"))
+    return staged
+
+
+def _file_error(exc) -> BatchError:
+    return BatchError(row=None, code="unreadable", detail={"message": str(exc.message), "reason": exc.code})
+
+
+def _check(cur, batch: ClaimBatch, staged: Staged) -> int:
+    """Write every error of the file to its report; return how many there are."""
+    for error in staged.errors:
+        error.batch = batch
+    BatchError.objects.bulk_create(staged.errors)
+    count = len(staged.errors)
+    if any(e.code == "unreadable" for e in staged.errors) or not staged.rows:
+        return count
+    params = {"batch": batch.pk, "provider": batch.provider_id}
+    cur.execute(sql.create_checked(staged.present))
+    statements = [sql.ROW_ERRORS]
+    if "claim_no" in staged.present:
+        statements += [sql.LINE_NO_TWICE, sql.CLAIM_FIELDS_DIFFER, sql.CLAIM_NO_ACCEPTED]
+    if {"days_supply", "item_code", "service_date", "visit_type"} <= staged.present:
+        statements.append(sql.days_supply_missing())
+    for statement in statements:
+        cur.execute(statement, params)
+        count += cur.rowcount
+    return count
+
+
+def _reject(batch: ClaimBatch, staged: Staged, errors: int) -> ClaimBatch:
+    return move_as_system(batch, Status.REJECTED, changes={
+        "error_count": errors, "line_count": staged.rows, "encoding": staged.encoding or batch.encoding,
+        "checked_at": timezone.now()})
+
+
+def _accept(cur, batch: ClaimBatch, staged: Staged) -> ClaimBatch:
+    params = {"batch": batch.pk, "provider": batch.provider_id}
+    cur.execute(sql.INSERT_CLAIMS, params)
+    cur.execute(sql.INSERT_LINES, params)
+    cur.execute(sql.TOTALS)
+    lines, claims, total = cur.fetchone()
+    return move_as_system(batch, Status.ACCEPTED, changes={
+        "line_count": lines, "claim_count": claims, "total_claimed": total, "error_count": 0,
+        "encoding": staged.encoding, "checked_at": timezone.now()})
+
