@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.masking import mask_id_number
 from core.models import Provider
 from core.roles import Role
 
@@ -172,6 +173,10 @@ class Claim(models.Model):
 
     def __str__(self):
         return self.claim_no
+
+    @property
+    def masked_id_number(self) -> str:
+        return mask_id_number(self.patient_id_number)
 
 
 class ClaimLine(models.Model):
