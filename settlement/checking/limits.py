@@ -77,6 +77,9 @@ def _csv(stream, max_lines: int) -> tuple[str, int]:
         lines, last = 0, b"\n"
         try:
             while chunk := stream.read(CHUNK):
+                if b"\x00" in chunk:  # UTF-16 without its BOM, or not text at all
+                    raise UnreadableFile(_("The file contains NUL bytes, which no CSV text holds: save it as CSV "
+                                           "(UTF-8) or XLSX again."), code="nul_byte")
                 decoder.decode(chunk)
                 lines += chunk.count(b"\n")
                 last = chunk[-1:]
