@@ -83,9 +83,12 @@ def batch_upload(request):
 
 
 def _upload_refused(request, form, exc: DomainError):
-    field = "period" if any(e.get("column") == "period" for e in exc.errors) else "file"
-    form.add_error(field if field in form.fields else None, str(exc.message))
-    return render(request, "settlement/batch_list.html", _list_context(request, form), status=exc.status)
+    context = _list_context(request, form)
+    if form.is_bound:
+        form.add_error("period" if any(e.get("column") == "period" for e in exc.errors) else "file", str(exc.message))
+    else:  # refused before the body was read
+        context["upload_problem"] = exc.message
+    return render(request, "settlement/batch_list.html", context, status=exc.status)
 
 
 @require_GET
