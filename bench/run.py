@@ -2,6 +2,7 @@
 
     make bench                       # 100k, 300k and 1M persons
     make bench BENCH_ARGS="--sizes 100000"
+    make bench BENCH_ARGS="--only settlement --settlement-lines 100000"
 """
 
 import argparse
@@ -12,6 +13,8 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# The scratch database's name (BENCH_DATABASE: engineers sharing one server each use their own).
+BENCH_DATABASE = os.environ.get("BENCH_DATABASE", "verif_bench")
 sys.path.insert(0, str(ROOT))
 
 
@@ -40,14 +43,40 @@ def scratch_database(name: str) -> tuple[dict, str]:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="100000,300000,1000000")
+    parser.add_argument("--settlement-lines", default="100000,500000",
+                        help="claim lines of the claims-upload bench, comma-separated")
+    parser.add_argument("--only", choices=["settlement"], help="run only this part")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
-    env, dsn = scratch_database("verif_bench")
+    env, dsn = scratch_database(BENCH_DATABASE)
     os.environ.update({"DATABASE_URL": dsn, "DJANGO_SETTINGS_MODULE": "config.settings"})
     import django
 
     django.setup()
+    from bench import reconcile
+
+    if args.only != "settlement":
+        run_register_benches(env, dsn, sizes)
+    from bench import settlement_upload
+
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        figures = settlement_upload.run(env, dsn, [int(n) for n in args.settlement_lines.split(",")], Path(tmp))
+    print()
+    settlement_upload.print_figures(figures)
+    if not args.keep:
+        from urllib.parse import urlsplit, urlunsplit
+
+        admin = urlunsplit(urlsplit(dsn)._replace(path="/postgres"))
+        from django.db import connections
+
+        connections.close_all()
+        reconcile.sql_command(admin, f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)")
+    return 0
+
+
+def run_register_benches(env: dict, dsn: str, sizes: list[int]) -> None:
+    """Reconciliation, load_enrollment, the person search and the benefit calculation."""
     from bench import reconcile
 
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
@@ -87,15 +116,6 @@ def main() -> int:
 
     print()
     calculation.print_figures(calculation.run())
-    if not args.keep:
-        from urllib.parse import urlsplit, urlunsplit
-
-        admin = urlunsplit(urlsplit(dsn)._replace(path="/postgres"))
-        from django.db import connections
-
-        connections.close_all()
-        reconcile.sql_command(admin, "DROP DATABASE IF EXISTS verif_bench WITH (FORCE)")
-    return 0
 
 
 if __name__ == "__main__":

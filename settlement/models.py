@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.masking import mask_id_number
 from core.models import Provider
@@ -35,12 +36,12 @@ class ClaimBatch(models.Model):
     """
 
     class Status(models.TextChoices):
-        RECEIVED = "received", _("Received")
-        REJECTED = "rejected", _("Rejected")
-        ACCEPTED = "accepted", _("Accepted")
-        REVIEWED = "reviewed", _("Reviewed")
-        UNDER_AUDIT = "under_audit", _("Under audit")
-        SETTLED = "settled", _("Settled")
+        RECEIVED = "received", pgettext_lazy("claim batch", "Received")
+        REJECTED = "rejected", pgettext_lazy("claim batch", "Rejected")
+        ACCEPTED = "accepted", pgettext_lazy("claim batch", "Accepted")
+        REVIEWED = "reviewed", pgettext_lazy("claim batch", "Reviewed")
+        UNDER_AUDIT = "under_audit", pgettext_lazy("claim batch", "Under audit")
+        SETTLED = "settled", pgettext_lazy("claim batch", "Settled")
 
     class Format(models.TextChoices):
         CSV = "csv", "CSV"

@@ -270,25 +270,41 @@ class Table:
                     for key, value in item.items():
                         known = self._aliases.get(normalise(key))
                         if known is not None and values.get(known) is None:
-                            values[known] = value
+                            values[known] = value.strip() if isinstance(value, str) else value
                     yield Row(number=number, values=values)
                 return
+            places = [(key, index) for key, (index, _header) in self.columns.items()]
+            absent = dict.fromkeys(c.key for c in self.known if c.key not in self.columns)
+            limit = self.limits.max_field
+            text_only = self.format == "csv"
             for number, cells in self._raw:
-                if _blank(cells):
+                if text_only:
+                    if not "".join(cells).strip():
+                        continue
+                    if max(map(len, cells), default=0) > limit:
+                        raise _field_too_long(number, limit)
+                elif _blank(cells):
                     continue
-                values = dict.fromkeys(c.key for c in self.known)
-                for key, (index, _header) in self.columns.items():
-                    value = cells[index] if index < len(cells) else None
-                    if isinstance(value, str):
-                        if len(value) > self.limits.max_field:
-                            raise UnreadableFile(
-                                _("Row %(row)d has a value longer than %(n)s characters: the file is refused.")
-                                % {"row": number, "n": f"{self.limits.max_field:,}"}, code="field_too_long")
-                        value = value.strip()
-                    values[key] = value
+                width = len(cells)
+                values = {key: _cell(cells[index], number, limit) if index < width else None for key, index in places}
+                if absent:
+                    values.update(absent)
                 yield Row(number=number, values=values)
         finally:
             self.close()
+
+
+def _cell(value, number: int, limit: int):
+    if isinstance(value, str):
+        if len(value) > limit:
+            raise _field_too_long(number, limit)
+        return value.strip()
+    return value
+
+
+def _field_too_long(number: int, limit: int) -> UnreadableFile:
+    return UnreadableFile(_("Row %(row)d has a value longer than %(n)s characters: the file is refused.")
+                          % {"row": number, "n": f"{limit:,}"}, code="field_too_long")
 
 
 def _chain(*parts):
