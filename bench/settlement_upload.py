@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 HEADER = ["claim_no", "visit_type", "patient_id_number", "patient_name", "admission_date", "discharge_date",
           "diagnosis_code", "line_no", "service_date", "item_code", "item_name", "quantity", "unit_price", "amount",
           "days_supply"]
-ITEMS = [("X%04d" % i, name, price) for i, (name, price) in enumerate(
+ITEMS = [(f"X{i:04d}", name, price) for i, (name, price) in enumerate(
     [("挂号费", "12.00"), ("阿莫西林", "3.20"), ("血常规", "25.00"), ("注射费", "6.50"), ("布洛芬", "8.80"),
      ("胸片", "80.00"), ("葡萄糖", "4.40"), ("换药", "15.00"), ("床位费", "30.00"), ("护理费", "20.00")])]
 

@@ -141,10 +141,7 @@ def _first_sheet(archive: zipfile.ZipFile) -> str:
 # -- JSON ----------------------------------------------------------------------------------------
 
 def _json(stream, max_lines: int) -> tuple[str, int]:
-    count = 0
-    for count, _item in json_objects(stream.read(), max_lines):
-        pass
-    return "utf-8", count
+    return "utf-8", sum(1 for _item in json_objects(stream.read(), max_lines))
 
 
 def _not_a_list(line: int, detail: str = "") -> UnreadableFile:

@@ -12,7 +12,10 @@ the words of each code are in settlement.checking.messages. Every cast is guarde
 does not promise to evaluate AND left to right.
 """
 
-from enrollment.reconciliation.sql import id_check_ok, real_date  # GB 11643 and real dates, as the register checks them
+from enrollment.reconciliation.sql import (  # GB 11643 and real dates, as the register checks them
+    id_check_ok,
+    real_date,
+)
 
 from .columns import CLAIM_FIELDS, KEYS, POSITION, VALUE_REQUIRED, VISIT_TYPES
 

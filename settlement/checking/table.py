@@ -16,8 +16,6 @@ row numbers are the spreadsheet's (the header is row 1; for JSON the object's po
 import codecs
 import csv
 import datetime
-import io
-import json
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
