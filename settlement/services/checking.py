@@ -24,6 +24,7 @@ from core.locks import xact_lock
 
 from ..checking import sql
 from ..checking.columns import COLUMNS, HEADER_REQUIRED, KEYS, POSITION
+from ..checking.fastcsv import copy_csv
 from ..checking.table import Column, Limits, UnreadableFile, as_text, open_table
 from ..models import BatchError, ClaimBatch
 from .system_moves import move_as_system
@@ -69,9 +70,28 @@ def check_batch(*, batch: ClaimBatch) -> ClaimBatch:
 
 
 def _stage(cur, batch: ClaimBatch) -> Staged:
-    """COPY the file's rows into the staging table, as text, row by row as they are read."""
-    staged = Staged()
+    """COPY the file's rows into the staging table, as text: a regular CSV file by PostgreSQL's own parser,
+    anything else row by row as the reader reads it."""
+    staged = Staged(encoding=batch.encoding)
     cur.execute(sql.CREATE_STAGE)
+    with batch.file.open("rb") as f:
+        fast = (copy_csv(cur, f, encoding=batch.encoding, max_field=LIMITS.max_field)
+                if batch.file_format == ClaimBatch.Format.CSV else None)
+        if fast is not None:
+            headers, staged.rows = fast
+            staged.present, header_row = set(headers), 1
+        else:
+            header_row = _stage_rows(cur, batch, f, staged)
+    if header_row is not None or staged.rows:
+        staged.errors += [BatchError(row=header_row, column=key, position=POSITION[key], code="column_missing")
+                          for key in HEADER_REQUIRED if key not in staged.present]
+    if not staged.rows and not staged.errors:
+        staged.errors.append(BatchError(row=None, code="no_lines"))
+    return staged
+
+
+def _stage_rows(cur, batch: ClaimBatch, f, staged: Staged) -> int | None:
+    """Read the file with the reader and COPY its rows as they come; returns the header's row."""
     failure = []
 
     def rows(table, keys):
@@ -83,24 +103,19 @@ def _stage(cur, batch: ClaimBatch) -> Staged:
         except (UnreadableFile, TooLarge) as exc:  # further down the file: reported, the batch rejected
             failure.append(exc)
 
-    with batch.file.open("rb") as f:
-        try:
-            table = open_table(f, name=batch.original_name, columns=READER_COLUMNS, limits=LIMITS)
-        except (UnreadableFile, TooLarge) as exc:
-            staged.errors.append(_file_error(exc))
-            return staged
-        staged.encoding = table.encoding
-        staged.present = set(KEYS) if table.format == "json" else set(table.columns)
-        keys = [k for k in KEYS if k in staged.present]
-        with cur.copy(f"COPY {sql.STAGE} (row_no, {', '.join(keys)}) FROM STDIN") as copy:
-            for values in rows(table, keys):
-                copy.write_row(values)
+    try:
+        table = open_table(f, name=batch.original_name, columns=READER_COLUMNS, limits=LIMITS)
+    except (UnreadableFile, TooLarge) as exc:
+        staged.errors.append(_file_error(exc))
+        return None
+    staged.encoding = table.encoding
+    staged.present = set(KEYS) if table.format == ClaimBatch.Format.JSON else set(table.columns)
+    keys = [k for k in KEYS if k in staged.present]
+    with cur.copy(f"COPY {sql.STAGE} (row_no, {', '.join(keys)}) FROM STDIN") as copy:
+        for values in rows(table, keys):
+            copy.write_row(values)
     staged.errors += [_file_error(exc) for exc in failure]
-    staged.errors += [BatchError(row=table.header_row, column=key, position=POSITION[key], code="column_missing")
-                      for key in HEADER_REQUIRED if key not in staged.present]
-    if not staged.rows and not failure:
-        staged.errors.append(BatchError(row=None, code="no_lines"))
-    return staged
+    return table.header_row
 
 
 def _file_error(exc) -> BatchError:

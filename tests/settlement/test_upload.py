@@ -266,3 +266,46 @@ def test_the_upload_is_audited(user_a, upload):
     batch = upload(user_a, csv_bytes(ROWS))
     actions = list(AuditEntry.objects.filter(object_id=str(batch.pk)).order_by("seq").values_list("action", "actor_name"))
     assert actions == [("settlement.claimbatch.received", user_a.username), ("settlement.claimbatch.accepted", "system")]
+
+
+@pytest.mark.parametrize("tweak, rows", [
+    (lambda data: data, [2, 3, 4]),  # regular: PostgreSQL's COPY parses it
+    (lambda data: data.replace(b"\r\n", b"\r\n\r\n", 2), [3, 5, 6]),  # blank lines (rows 2 and 4): read in Python
+    (lambda data: data.replace(b"\r\n", b",extra\r\n", 2), [2, 3, 4]),  # a ragged row
+    (lambda data: data + b"\\.\r\n" + data.split(b"\r\n", 1)[1], None),  # COPY would stop at its end marker
+    (lambda data: data + b'C003,"OUTPATIENT\r\n"\r\n', None),  # a quoted field across lines
+])
+def test_every_way_of_reading_a_csv_gives_the_same_rows(user_a, upload, tweak, rows):
+    data = csv_bytes([line("C001", 1, patient_name=" 张三\u3000"), line("C001", 2), line("C002", 1, department="儿科")])
+    batch = upload(user_a, tweak(data))
+    if rows is None:  # a row 5 that is not a claim line: reported there, nothing after it lost or misread
+        assert batch.status == "rejected" and 5 in batch.errors.values_list("row", flat=True)
+        assert batch.line_count in (4, 7)
+        return
+    assert _stored(batch) == [("C001", "张三", 2, 50), ("C002", "张三", 1, 25)]
+    assert list(ClaimLine.objects.order_by("row").values_list("row", flat=True)) == rows
+
+
+def test_a_value_over_the_length_limit_is_refused_naming_its_row(user_a, upload):
+    batch = upload(user_a, csv_bytes([line(), line("C2", item_name="药" * 1001)]))
+    assert batch.status == "rejected"
+    error = batch.errors.get()
+    assert (error.code, error.detail["reason"]) == ("unreadable", "field_too_long") and "Row 3" in error.detail["message"]
+
+
+def test_a_regular_csv_is_parsed_by_copy_and_an_irregular_one_read_row_by_row(db):
+    from settlement.checking import sql
+    from settlement.checking.fastcsv import copy_csv
+
+    data = csv_bytes(ROWS, encoding="gb18030")
+    with connection.cursor() as cur:
+        cur.execute(sql.CREATE_STAGE)
+        headers, rows = copy_csv(cur, io.BytesIO(data), encoding="gb18030", max_field=1000)
+        assert rows == 3 and headers["claim_no"] == "claim_no"
+        cur.execute(f"SELECT row_no, claim_no, patient_name FROM {sql.STAGE} ORDER BY row_no")
+        assert cur.fetchall() == [(2, "C001", "张三"), (3, "C001", "张三"), (4, "C002", "张三")]
+        for irregular in (data.replace(b"\r\n", b"\r\n\r\n", 1), data + b"\\.\r\n", data.replace(b"\r\n", b",x\r\n", 2)):
+            assert copy_csv(cur, io.BytesIO(irregular), encoding="gb18030", max_field=1000) is None
+        assert copy_csv(cur, io.BytesIO(data), encoding="gb18030", max_field=3) is None  # a value over the limit
+        cur.execute(f"SELECT count(*) FROM {sql.STAGE}")
+        assert cur.fetchone()[0] == 3  # nothing staged by the refused attempts
