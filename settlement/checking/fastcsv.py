@@ -20,8 +20,11 @@ from .table import normalise
 RAW = "settlement_claims_raw"
 CHUNK = 1 << 20
 MAX_COLUMNS = 64
-# Python's str.strip() removes exactly these; the SQL trims the same set.
+# Python's str.strip() removes exactly these; the SQL trims the same set. Trimming by the ASCII ones alone is
+# twice as quick, and enough for a UTF-8 file in which none of the others occurs (a search of its bytes).
 WHITESPACE = "".join(ch for ch in map(chr, range(0x110000)) if ch.isspace())
+ASCII_WHITESPACE = "".join(ch for ch in WHITESPACE if ch.isascii())
+_OTHER_SPACE_UTF8 = re.compile(b"|".join(re.escape(ch.encode()) for ch in WHITESPACE if not ch.isascii()))
 # COPY's end-of-data marker, a line holding only \. : COPY would stop there and drop what follows.
 _END_MARKER = re.compile(rb"(?:^|\n)\\\.\r?(?:\n|$)")
 _ENCODINGS = {"utf-8": "UTF8", "utf-8-sig": "UTF8", "gb18030": "GB18030"}
@@ -56,7 +59,7 @@ def copy_csv(cur, stream, *, encoding: str, max_field: int) -> tuple[dict, int] 
                 f"IDENTITY (START WITH 2), {', '.join(f'{n} text' for n in names)}) ON COMMIT DROP")
     cur.execute("SAVEPOINT settlement_fast_copy")
     try:
-        _copy(cur, stream, names, delimiter, _ENCODINGS[encoding])
+        other_space = _copy(cur, stream, names, delimiter, _ENCODINGS[encoding])
         cur.execute(f"SELECT EXISTS (SELECT 1 FROM {RAW} WHERE " + " OR ".join(f"length({n}) > %(max)s" for n in names)
                     + ")", {"max": max_field})
         if cur.fetchone()[0]:
@@ -68,19 +71,23 @@ def copy_csv(cur, stream, *, encoding: str, max_field: int) -> tuple[dict, int] 
     keys = [k for k in KEYS if k in columns]
     trimmed = {k: f"btrim(c{columns[k]}, %(ws)s)" for k in keys}
     cur.execute(f"INSERT INTO {STAGE} (row_no, {', '.join(keys)}) SELECT row_no, {', '.join(trimmed.values())} "
-                f"FROM {RAW} WHERE btrim({' || '.join(names)}, %(ws)s) <> ''", {"ws": WHITESPACE})
+                f"FROM {RAW} WHERE btrim({' || '.join(names)}, %(ws)s) <> ''",
+                {"ws": WHITESPACE if other_space else ASCII_WHITESPACE})
     rows = cur.rowcount
     cur.execute(f"DROP TABLE {RAW}")
     return {key: headers[index].strip() for key, index in columns.items()}, rows
 
 
-def _copy(cur, stream, names: list[str], delimiter: str, encoding: str) -> None:
+def _copy(cur, stream, names: list[str], delimiter: str, encoding: str) -> bool:
+    """COPY the rest of the stream; whether white space other than ASCII's may occur in it."""
     options = (f"FORMAT csv, DELIMITER E'{delimiter}', ENCODING '{encoding}', "
                f"FORCE_NOT_NULL ({', '.join(names)})")
-    tail = b"\n"
+    tail, other_space = b"\n", encoding != "UTF8"
     with cur.copy(f"COPY {RAW} ({', '.join(names)}) FROM STDIN WITH ({options})") as copy:
         while chunk := stream.read(CHUNK):
             if _END_MARKER.search(tail + chunk):
                 raise NotRegular()
+            other_space = other_space or bool(_OTHER_SPACE_UTF8.search(tail + chunk))
             copy.write(chunk)
             tail = chunk[-4:]
+    return other_space
