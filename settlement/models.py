@@ -58,7 +58,7 @@ class ClaimBatch(models.Model):
     }
 
     provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="claim_batches",
-                                 verbose_name=_("provider"))
+                                 verbose_name=_("provider"), db_index=False)  # claim_batch_provider_idx leads with it
     period = models.CharField(_("period"), max_length=7, help_text=_("The settlement month, YYYY-MM."))
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.RECEIVED)
     version = models.PositiveIntegerField(default=1)
@@ -111,7 +111,8 @@ class BatchError(models.Model):
     a whole), the column, the value as uploaded and a stable code whose message (settlement.checking.
     messages) is worded in the reader's language, with the figures in `detail`."""
 
-    batch = models.ForeignKey(ClaimBatch, on_delete=models.CASCADE, related_name="errors")
+    batch = models.ForeignKey(ClaimBatch, on_delete=models.CASCADE, related_name="errors",
+                              db_index=False)  # batch_error_order_idx leads with it
     row = models.PositiveIntegerField(null=True, blank=True)
     column = models.CharField(max_length=64, blank=True)
     position = models.PositiveSmallIntegerField(default=0, help_text="The column's place in the spec, for sorting.")
@@ -143,8 +144,9 @@ class Claim(models.Model):
         OUTPATIENT = "OUTPATIENT", _("Outpatient")
         OUTPATIENT_SPECIAL = "OUTPATIENT_SPECIAL", _("Outpatient special disease (门特)")
 
-    batch = models.ForeignKey(ClaimBatch, on_delete=models.PROTECT, related_name="claims")
-    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="+")
+    # Their own indexes would double claim_batch_idx and claim_no_once_per_provider, which lead with them.
+    batch = models.ForeignKey(ClaimBatch, on_delete=models.PROTECT, related_name="claims", db_index=False)
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="+", db_index=False)
     claim_no = models.TextField(_("claim number"))
     visit_type = models.CharField(_("visit type"), max_length=20, choices=VisitType.choices)
     patient_id_number = models.CharField(_("identity number"), max_length=18)
@@ -187,7 +189,8 @@ class ClaimLine(models.Model):
     the rules take "the last lines" and "the claim's lowest line_no" by it.
     """
 
-    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="lines")
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="lines",
+                              db_index=False)  # claim_line_claim_idx leads with it
     line_no = models.TextField(_("line number"))
     position = models.PositiveIntegerField()
     row = models.PositiveIntegerField(help_text="The line's row in the uploaded file.")
