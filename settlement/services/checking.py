@@ -1,7 +1,8 @@
 """Checking a received batch against the format (spec/claims-upload.md): all or nothing.
 
-The file's rows stream from the reader into a staging table with COPY (never all in memory), the format
-checks run as set-based SQL (settlement.checking.sql), and then, in the same transaction, either every
+The file's rows go to a staging table with COPY, never all in memory: a regular CSV file parsed by
+PostgreSQL itself (settlement.checking.fastcsv), anything else streamed row by row from the reader. The
+format checks run as set-based SQL (settlement.checking.sql), and then, in the same transaction, either every
 error is written to the batch's error report and the batch is `rejected`, or its claims and lines are
 inserted (two INSERT … SELECT) and it is `accepted`.
 
