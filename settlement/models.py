@@ -5,11 +5,13 @@ keeps nothing but the file and its error report (BatchError rows). The review ru
 (spec/review-rules.md), the findings and each claim's money come on top of these tables.
 """
 
+import re
 from pathlib import PurePath
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.text import get_valid_filename
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -23,7 +25,8 @@ from .roles import SYSTEM
 def batch_file_path(batch: "ClaimBatch", filename: str) -> str:
     """settlement/batches/<provider code>/<sha256>.<ext>: one name per provider and content."""
     suffix = PurePath(filename).suffix.lower()[:8]
-    return f"settlement/batches/{batch.provider.code}/{batch.sha256}{suffix}"
+    suffix = suffix if re.fullmatch(r"\.[a-z0-9]+", suffix) else ""
+    return f"settlement/batches/{get_valid_filename(batch.provider.code)}/{batch.sha256}{suffix}"
 
 
 class ClaimBatch(models.Model):

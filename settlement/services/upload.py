@@ -9,6 +9,7 @@ from pathlib import PurePath
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import record
@@ -31,7 +32,8 @@ class DuplicateFile(Conflict):
     def __init__(self, first: ClaimBatch):
         super().__init__(_("This file was already uploaded as batch %(batch)s on %(date)s (status: %(status)s): "
                            "the same file is taken once.") % {
-            "batch": first.label, "date": first.uploaded_at.date().isoformat(), "status": first.get_status_display()})
+            "batch": first.label, "date": timezone.localdate(first.uploaded_at).isoformat(),
+            "status": first.get_status_display()})
         self.batch = first
 
     def as_dict(self) -> dict:
