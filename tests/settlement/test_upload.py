@@ -309,3 +309,15 @@ def test_a_regular_csv_is_parsed_by_copy_and_an_irregular_one_read_row_by_row(db
         assert copy_csv(cur, io.BytesIO(data), encoding="gb18030", max_field=3) is None  # a value over the limit
         cur.execute(f"SELECT count(*) FROM {sql.STAGE}")
         assert cur.fetchone()[0] == 3  # nothing staged by the refused attempts
+
+
+def test_json_numbers_and_booleans_are_read_as_a_clerk_would_type_them(user_a, upload):
+    import json
+
+    row = {**line(), "line_no": 1, "quantity": 2, "unit_price": 12.5, "amount": 25.0, "emergency": True,
+           "days_supply": 3, "referral_no": None}
+    batch = upload(user_a, json.dumps([row]).encode(), name="c.json")
+    assert batch.status == "accepted", list(batch.errors.values_list("column", "code", "value"))
+    claim_line = ClaimLine.objects.get()
+    assert (claim_line.line_no, claim_line.days_supply, str(claim_line.unit_price)) == ("1", 3, "12.50")
+    assert claim_line.claim.emergency is True and claim_line.claim.referral_no == ""
