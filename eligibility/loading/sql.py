@@ -24,12 +24,13 @@ def as_date(col: str, ok: str) -> str:
     return f"CASE WHEN {ok} THEN {col}::date END"
 
 
-def split_list(col: str) -> str:
-    """'a; b;;c' -> {A,B,C}: the pieces of a `;`-separated list, trimmed, upper case, empty ones and
-    repeats dropped, in their order."""
-    return (f"ARRAY(SELECT p FROM (SELECT upper(btrim(x)) AS p, min(n) AS n "
+def split_list(col: str, *, upper: bool = True) -> str:
+    """'a; b;;c' -> {A,B,C}: the pieces of a `;`-separated list, trimmed (and in upper case), empty
+    ones and repeats dropped, in their order."""
+    piece = "upper(btrim(x))" if upper else "btrim(x)"
+    return (f"ARRAY(SELECT p FROM (SELECT {piece} AS p, min(n) AS n "
             f"FROM unnest(string_to_array({col}, ';')) WITH ORDINALITY AS t(x, n) "
-            f"WHERE btrim(x) <> '' GROUP BY upper(btrim(x))) q ORDER BY n)")
+            f"WHERE btrim(x) <> '' GROUP BY {piece}) q ORDER BY n)")
 
 
 def problems(*cases: str) -> str:

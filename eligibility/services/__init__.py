@@ -1,2 +1,1 @@
-"""Eligibility's writes: one module per area (catalogue and disease classes, registrations, the
-coverage lookups log; policies and the fund ledger on the calculation's side)."""
+"""Eligibility's writes: every change goes through a function here, with an actor and an audit entry."""

@@ -22,3 +22,20 @@ def item(code="XA01", **values) -> dict:
            "effective_from": "2024-01-01", "effective_to": ""}
     row.update(values)
     return row
+
+
+REGISTRATION_HEADER = ("kind", "number", "id_number", "approved_on", "valid_from", "valid_to", "provider_codes",
+                       "diagnosis_categories", "measure")
+
+
+def registration(kind="REFERRAL", number="Z-001", id_number="", **values) -> dict:
+    row = {"kind": kind, "number": number, "id_number": id_number, "approved_on": "2026-07-01", "valid_from": "",
+           "valid_to": "", "provider_codes": "", "diagnosis_categories": "", "measure": ""}
+    row.update({
+        "REFERRAL": {"provider_codes": "H11010001"},
+        "SPECIAL_DISEASE": {"valid_from": "2026-01-01", "diagnosis_categories": "E11"},
+        "RESIDENCE_ELSEWHERE": {"valid_from": "2026-01-01", "provider_codes": "H11010001"},
+        "PENALTY": {"valid_from": "2026-01-01", "valid_to": "2026-12-31", "measure": "MONITORING"},
+    }.get(kind, {}))
+    row.update(values)
+    return row
