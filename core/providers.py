@@ -5,38 +5,51 @@ Permissions are granted per provider, never per claim; selectors filter claims b
 providers a user may see (STYLE.md, Names and sizes).
 """
 
-from django.apps import apps
+from django.contrib.auth.models import Permission
 from django.db import transaction
-from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
+from guardian.models import UserObjectPermission
+from guardian.shortcuts import assign_perm, get_objects_for_user
 
 from .audit import record
+from .models import Provider
+from .roles import Role, has_role
 
-PERMISSION = "settlement.access_provider"
-
-
-def _provider_model():
-    return apps.get_model("settlement", "Provider")
+PERMISSION = "core.access_provider"
 
 
 def providers_visible_to(user):
     """The providers whose data this user may see: a QuerySet (office supervisors see all)."""
-    from .roles import Role, has_role
-
-    Provider = _provider_model()
     if not user.is_authenticated:
         return Provider.objects.none()
     if has_role(user, Role.ADMIN, Role.SUPERVISOR):
         return Provider.objects.all()
-    return get_objects_for_user(user, PERMISSION, klass=Provider, accept_global_perms=False)
+    # Only per-user grants count: they are the ones the services below make and audit.
+    return get_objects_for_user(user, PERMISSION, klass=Provider, use_groups=False, accept_global_perms=False)
 
 
-def grant_provider_access(*, user, provider, actor) -> None:
+def grant_provider_access(*, user, provider, actor) -> bool:
+    """Let `user` see and act on `provider`'s data; audited. False if the user already had access."""
     with transaction.atomic():
+        Provider.objects.select_for_update().filter(pk=provider.pk).exists()  # one grant or revoke at a time
+        if UserObjectPermission.objects.filter(user=user, permission=_permission(), object_pk=str(provider.pk)).exists():
+            return False
         assign_perm(PERMISSION, user, provider)
         record(actor, "core.provider_access.granted", provider, None, {"user": user.get_username()})
+    return True
 
 
-def revoke_provider_access(*, user, provider, actor) -> None:
+def revoke_provider_access(*, user, provider, actor) -> bool:
+    """Take `user`'s access to `provider` away; audited. False if the user had none."""
     with transaction.atomic():
-        remove_perm(PERMISSION, user, provider)
+        Provider.objects.select_for_update().filter(pk=provider.pk).exists()
+        deleted, _ = UserObjectPermission.objects.filter(
+            user=user, permission=_permission(), object_pk=str(provider.pk)).delete()
+        if not deleted:
+            return False
         record(actor, "core.provider_access.revoked", provider, {"user": user.get_username()}, None)
+    return True
+
+
+def _permission() -> Permission:
+    app_label, codename = PERMISSION.split(".")
+    return Permission.objects.get(content_type__app_label=app_label, codename=codename)

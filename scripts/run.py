@@ -1,8 +1,10 @@
 """`make run`: migrate, load the demo data and serve the site on http://127.0.0.1:8000.
 
 Without DATABASE_URL an embedded PostgreSQL runs under .data/pg for as long as this does.
-With REDIS_URL a Celery worker and beat run beside the site; without, tasks run in-process.
-Ctrl-C stops everything this started.
+A Celery worker and beat always run beside the site, as in production: on REDIS_URL when it is
+set, otherwise on an embedded Redis started here (config/embedded_redis.py) and handed to the
+site, the worker and beat through REDIS_URL. Only where no Redis can start do tasks run
+in-process, and the start-up message says so. Ctrl-C stops everything this started.
 """
 
 import os
@@ -32,12 +34,22 @@ def main() -> int:
     manage("migrate", "--no-input")
     manage("seed_demo")
     children = []
+    redis_server = None
+    if not os.environ.get("REDIS_URL"):
+        from config.embedded_redis import EmbeddedRedis, RedisUnavailable
+
+        try:
+            redis_server = EmbeddedRedis()
+            os.environ["REDIS_URL"] = redis_server.url
+            print(f"No REDIS_URL: started an embedded Redis on {redis_server.url}.", flush=True)
+        except RedisUnavailable as exc:
+            print(f"No REDIS_URL and no Redis could start ({exc}): background tasks run in-process, "
+                  "inside the request that asks for them.", flush=True)
     if os.environ.get("REDIS_URL"):
-        children.append(subprocess.Popen([PY, "-m", "celery", "-A", "config", "worker", "-l", "info", "-c", "2"]))
-        children.append(subprocess.Popen([PY, "-m", "celery", "-A", "config", "beat", "-l", "info"]))
-        print("Celery worker and beat started (REDIS_URL is set).", flush=True)
-    else:
-        print("No REDIS_URL: background tasks run in-process.", flush=True)
+        children.append(subprocess.Popen([PY, "-m", "celery", "-A", "config", "worker", "-l", "warning", "-c", "2"]))
+        children.append(subprocess.Popen([PY, "-m", "celery", "-A", "config", "beat", "-l", "warning"]))
+        print(f"Celery worker and beat started on {os.environ['REDIS_URL']}: uploads and nightly jobs run "
+              "in the background, as in production.", flush=True)
     print("\nServing http://127.0.0.1:8000  —  log in with a demo login above (Ctrl-C stops everything).\n",
           flush=True)
     server = subprocess.Popen([PY, "manage.py", "runserver", "127.0.0.1:8000", "--noreload"])
@@ -55,6 +67,8 @@ def main() -> int:
                 child.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 child.kill()
+        if redis_server is not None:
+            redis_server.stop()
         del keep_alive
 
 

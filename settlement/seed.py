@@ -1,11 +1,9 @@
-"""Demo providers, and the demo provider user's access to the first one."""
+"""Demo providers, and the demo provider user's and auditor's access to them."""
 
 from django.contrib.auth import get_user_model
-from guardian.shortcuts import assign_perm
 
-from core.providers import PERMISSION
-
-from .models import Provider
+from core.models import Provider
+from core.providers import grant_provider_access
 
 DEMO_PROVIDERS = [
     ("H32010001", "示范市第一人民医院", 3, "LOCAL"),
@@ -21,10 +19,10 @@ def seed_providers() -> int:
     for code, name, level, area in DEMO_PROVIDERS:
         Provider.objects.update_or_create(code=code, defaults={"name": name, "level": level, "area": area})
     User = get_user_model()
-    first = Provider.objects.get(code=DEMO_PROVIDERS[0][0])
-    for username, codes in (("provider", [first.code]), ("auditor", [p[0] for p in DEMO_PROVIDERS[:3]])):
+    first = DEMO_PROVIDERS[0][0]
+    for username, codes in (("provider", [first]), ("auditor", [p[0] for p in DEMO_PROVIDERS[:3]])):
         user = User.objects.filter(username=username).first()
         if user:
             for provider in Provider.objects.filter(code__in=codes):
-                assign_perm(PERMISSION, user, provider)
+                grant_provider_access(user=user, provider=provider, actor=None)
     return len(DEMO_PROVIDERS)

