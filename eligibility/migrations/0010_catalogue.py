@@ -1,8 +1,8 @@
-
 import django.contrib.postgres.constraints
 import django.contrib.postgres.fields
 import django.contrib.postgres.indexes
 from django.contrib.postgres.operations import BtreeGistExtension, TrigramExtension
+import django.db.models.constraints
 import django.db.models.deletion
 import eligibility.models.catalogue
 from django.conf import settings
@@ -46,7 +46,7 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': 'catalogue items',
                 'ordering': ['item_code', 'effective_from'],
                 'indexes': [django.contrib.postgres.indexes.GinIndex(fields=['name'], name='catalogue_name_trgm_idx', opclasses=['gin_trgm_ops']), models.Index(fields=['item_code'], name='catalogue_code_prefix_idx', opclasses=['varchar_pattern_ops'])],
-                'constraints': [models.UniqueConstraint(fields=('item_code', 'effective_from'), name='catalogue_item_version_once'), django.contrib.postgres.constraints.ExclusionConstraint(expressions=[('item_code', '='), (eligibility.models.catalogue.DateRange('effective_from', 'effective_to', models.Value('[]')), '&&')], name='catalogue_item_versions_do_not_overlap'), models.CheckConstraint(condition=models.Q(('effective_to__isnull', True), ('effective_to__gte', models.F('effective_from')), _connector='OR'), name='catalogue_item_period_in_order'), models.CheckConstraint(condition=models.Q(('age_min__isnull', True), ('age_max__isnull', True), ('age_min__lte', models.F('age_max')), _connector='OR'), name='catalogue_item_ages_in_order')],
+                'constraints': [models.UniqueConstraint(fields=('item_code', 'effective_from'), name='catalogue_item_version_once'), django.contrib.postgres.constraints.ExclusionConstraint(deferrable=django.db.models.constraints.Deferrable['DEFERRED'], expressions=[('item_code', '='), (eligibility.models.catalogue.DateRange('effective_from', 'effective_to', models.Value('[]')), '&&')], name='catalogue_item_versions_do_not_overlap'), models.CheckConstraint(condition=models.Q(('effective_to__isnull', True), ('effective_to__gte', models.F('effective_from')), _connector='OR'), name='catalogue_item_period_in_order'), models.CheckConstraint(condition=models.Q(('age_min__isnull', True), ('age_max__isnull', True), ('age_min__lte', models.F('age_max')), _connector='OR'), name='catalogue_item_ages_in_order')],
             },
         ),
         migrations.CreateModel(
@@ -56,7 +56,7 @@ class Migration(migrations.Migration):
                 ('category_from', models.CharField(max_length=3, verbose_name='from category')),
                 ('category_to', models.CharField(max_length=3, verbose_name='to category')),
                 ('disease_class', models.CharField(choices=[('SPECIFIED', 'Specified disease (规定疾病)'), ('CHRONIC', 'Chronic disease (慢性病)')], max_length=10, verbose_name='disease class')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
+                ('name', models.CharField(verbose_name='name')),
             ],
             options={
                 'verbose_name': 'disease class',
@@ -70,7 +70,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('kind', models.CharField(choices=[('REFERRAL', 'Referral (转外就医)'), ('SPECIAL_DISEASE', 'Outpatient special disease (门诊特殊病种)'), ('RESIDENCE_ELSEWHERE', 'Residence elsewhere (异地居住)'), ('PENALTY', 'Penalty (信用惩戒)')], max_length=20, verbose_name='kind')),
-                ('number', models.CharField(max_length=40, verbose_name='number')),
+                ('number', models.CharField(verbose_name='number')),
                 ('status', models.CharField(choices=[('ACTIVE', 'In force'), ('REVOKED', 'Revoked')], default='ACTIVE', max_length=10, verbose_name='status')),
                 ('approved_on', models.DateField(verbose_name='approved on')),
                 ('valid_from', models.DateField(blank=True, null=True, verbose_name='valid from')),

@@ -18,7 +18,7 @@ from enrollment.models import Person
 from ..loading import registrations as sql
 from ..loading.files import FileRejected, stage_csv
 from ..models import Registration, RegistrationVersion
-from ..providers import provider_model
+from core.models import Provider
 
 LOCK = "eligibility.registrations.load"
 
@@ -42,7 +42,7 @@ def load_registrations(*, path: Path, actor=None) -> RegistrationLoad:
         xact_lock(LOCK)
         staged = stage_csv(cur, path, table=sql.STAGE, columns=sql.COLUMNS)
         cur.execute(sql.checked_sql(staged.width, person_table=Person._meta.db_table,
-                                    provider_table=provider_model()._meta.db_table))
+                                    provider_table=Provider._meta.db_table))
         cur.execute(sql.ROW_PROBLEMS)
         problems = cur.fetchall()
         cur.execute(sql.TWICE)

@@ -33,8 +33,7 @@ PROVIDERS = [
 @pytest.fixture
 def providers(db):
     """A few providers, local and out of area, by code."""
-    from eligibility.providers import provider_model
+    from core.models import Provider
 
-    Provider = provider_model()
     return {code: Provider.objects.update_or_create(code=code, defaults={"name": name, "level": level, "area": area})[0]
             for code, name, level, area in PROVIDERS}
