@@ -58,8 +58,8 @@ class AuditEntrySerializer(serializers.ModelSerializer):
 
 
 class AuditEntryFilter(django_filters.FilterSet):
-    action = django_filters.CharFilter(help_text="Action code, e.g. supervision.problem.raised.")
-    object_type = django_filters.CharFilter(help_text="app_label.model, e.g. supervision.problem.")
+    action = django_filters.CharFilter(help_text="Action code, e.g. core.provider_access.granted.")
+    object_type = django_filters.CharFilter(help_text="app_label.model, e.g. core.provider.")
     object_id = django_filters.CharFilter()
     actor = django_filters.CharFilter(field_name="actor_name", help_text="The actor's user name ('system' for jobs).")
     since = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="gte")

@@ -11,6 +11,7 @@ from guardian.models import UserObjectPermission
 from guardian.shortcuts import assign_perm, get_objects_for_user
 
 from .audit import record
+from .errors import NotFound
 from .models import Provider
 from .roles import Role, has_role
 
@@ -25,6 +26,19 @@ def providers_visible_to(user):
         return Provider.objects.all()
     # Only per-user grants count: they are the ones the services below make and audit.
     return get_objects_for_user(user, PERMISSION, klass=Provider, use_groups=False, accept_global_perms=False)
+
+
+def access_provider(user, provider_id, action: str = "view") -> Provider:
+    """The provider, if the user may see its data: fetch and authorize in one call.
+
+    A provider the user may not see is NotFound (404), like one that does not exist.
+    """
+    if action != "view":
+        raise ValueError(f"unknown action {action!r}")
+    provider = providers_visible_to(user).filter(pk=provider_id).first() if str(provider_id).isdigit() else None
+    if provider is None:
+        raise NotFound()
+    return provider
 
 
 def grant_provider_access(*, user, provider, actor) -> bool:

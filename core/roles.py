@@ -1,6 +1,8 @@
-"""The office's roles, as Django groups, and the model permissions each one holds.
+"""The office's roles, as Django groups, and the machinery that checks and syncs them.
 
-A user may hold several roles. Object-level access (which provider's data a user may see) is
+A user may hold several roles. The role sets an app checks (who works the register, who decides)
+live in that app, and each app contributes the model permissions its roles hold (`role_permissions`
+on its AppConfig: core.registry). Object-level access (which provider's data a user may see) is
 granted per provider with django-guardian: see core.providers.
 """
 
@@ -16,25 +18,6 @@ class Role(models.TextChoices):
     SUPERVISOR = "supervisor", _("Supervisor")
     PROVIDER = "provider", _("Provider")
     ADMIN = "admin", _("Administrator")
-
-
-# Roles that work on the office's side of the counter (not providers).
-OFFICE_STAFF = (
-    Role.CLERK, Role.REVIEWER, Role.SENIOR_REVIEWER, Role.SETTLEMENT_AUDITOR, Role.SUPERVISOR, Role.ADMIN,
-)
-ENROLLMENT_STAFF = (Role.CLERK, Role.REVIEWER, Role.SENIOR_REVIEWER, Role.SUPERVISOR, Role.ADMIN)
-DECIDERS = (Role.REVIEWER, Role.SENIOR_REVIEWER)
-
-# Model permissions ("app_label.codename") each role's group holds.
-ROLE_PERMISSIONS = {
-    Role.CLERK: [],
-    Role.REVIEWER: ["enrollment.view_full_id_number"],
-    Role.SENIOR_REVIEWER: ["enrollment.view_full_id_number"],
-    Role.SETTLEMENT_AUDITOR: [],
-    Role.SUPERVISOR: ["enrollment.view_full_id_number", "core.view_auditentry"],
-    Role.PROVIDER: [],
-    Role.ADMIN: ["enrollment.view_full_id_number", "core.view_auditentry"],
-}
 
 
 def roles_of(user) -> frozenset[str]:
@@ -62,17 +45,25 @@ def require_role(user, *roles) -> None:
 
 
 def sync_roles() -> None:
-    """Create each role's group and give it exactly the permissions listed above."""
+    """Create each role's group and give it exactly the permissions the apps grant it."""
     from django.contrib.auth.models import Group, Permission
 
-    for role, perms in ROLE_PERMISSIONS.items():
+    from .registry import role_permissions
+
+    grants = role_permissions()
+    for role in Role:
         group, _created = Group.objects.get_or_create(name=role.value)
-        wanted = []
-        for dotted in perms:
+        wanted = models.Q(pk__in=[])
+        for dotted in grants.get(role.value, ()):
             app_label, codename = dotted.split(".")
-            wanted.extend(Permission.objects.filter(content_type__app_label=app_label, codename=codename))
-        group.permissions.set(wanted)
+            wanted |= models.Q(content_type__app_label=app_label, codename=codename)
+        group.permissions.set(Permission.objects.filter(wanted))
 
 
 def sync_roles_after_migrate(sender, **kwargs):
-    sync_roles()
+    """Once migrate (or flush) has created the permissions of the last app that signals (each app's
+    permissions come with its own post_migrate), so that every app's grants can be given."""
+    from django.apps import apps
+
+    if sender is [config for config in apps.get_app_configs() if config.models_module is not None][-1]:
+        sync_roles()

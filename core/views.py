@@ -6,21 +6,21 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from .letters import verify
-from .roles import Role, has_role
+from .registry import home_panels, resolve
+from .roles import has_role
 
 
 def home(request):
+    """The home page: the panels the apps contribute (core.registry), those the user's roles may see."""
     user = request.user
-    context = {
-        "is_enrollment_staff": has_role(user, Role.CLERK, Role.REVIEWER, Role.SENIOR_REVIEWER, Role.SUPERVISOR,
-                                        Role.ADMIN),
-        "is_provider": has_role(user, Role.PROVIDER),
-    }
-    if context["is_enrollment_staff"]:
-        from enrollment.selectors import home_summary
-
-        context["summary"] = home_summary(user)
-    return render(request, "core/home.html", context)
+    panels = []
+    for panel in home_panels():
+        if not has_role(user, *panel.roles):
+            continue
+        data = resolve(panel.data)(user) if panel.data else {}
+        if data is not None:
+            panels.append({"template": panel.template, "data": data})
+    return render(request, "core/home.html", {"panels": panels})
 
 
 @login_not_required

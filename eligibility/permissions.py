@@ -14,10 +14,7 @@ from core.roles import Role, has_role, require_role
 from enrollment.models import Person
 
 from .models import Registration
-
-OFFICE_STAFF = (Role.CLERK, Role.REVIEWER, Role.SENIOR_REVIEWER, Role.SETTLEMENT_AUDITOR, Role.SUPERVISOR,
-                Role.ADMIN)
-REFERENCE_EDITORS = (Role.ADMIN,)
+from .roles import OFFICE_STAFF, REFERENCE_EDITORS
 
 
 def access_eligibility(user) -> None:

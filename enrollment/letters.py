@@ -1,5 +1,6 @@
 """The letters of a registration application: the one-time notice of missing materials
-(一次性告知书), the approval notice and the decision not to register (with how to appeal).
+(一次性告知书), the approval notice (its lines are the kind's, from enrollment.kinds) and the
+decision not to register (with how to appeal).
 
 User text goes through `esc` (reportlab paragraphs are a markup language); identity numbers
 are masked on paper too.
@@ -14,9 +15,8 @@ from core.letters import Letter, esc, styles, table
 from core.masking import mask_id_number
 
 from . import materials
+from .kinds import spec_for
 from .models import Application, Material
-
-Kind = Application.Kind
 
 
 def _case_facts(app: Application) -> list:
@@ -25,15 +25,13 @@ def _case_facts(app: Application) -> list:
         (_("Application"), app.get_kind_display()),
         (_("Applicant"), app.applicant_name),
     ]
-    if app.employer_id:
-        rows.append((_("Employer"), f"{app.employer.name} ({app.employer.uscc})"))
-    elif app.kind == Kind.EMPLOYER_REGISTRATION:
-        rows.append((_("Employer"), f"{app.payload.get('employer_name', '')} ({app.payload.get('uscc', '')})"))
-    if app.person_id:
-        rows.append((_("Insured person"), f"{app.person.name} ({mask_id_number(app.person.id_number)})"))
-    elif app.kind == Kind.TRANSFER_IN:
-        rows.append((_("Insured person"),
-                     f"{app.payload.get('name', '')} ({mask_id_number(app.payload.get('id_number', ''))})"))
+    spec = spec_for(app.kind)
+    employer = f"{app.employer.name} ({app.employer.uscc})" if app.employer_id else spec.named_employer(app)
+    if employer:
+        rows.append((_("Employer"), employer))
+    person = f"{app.person.name} ({mask_id_number(app.person.id_number)})" if app.person_id else spec.named_person(app)
+    if person:
+        rows.append((_("Insured person"), person))
     if app.submitted_at:
         rows.append((_("Received on"), f"{app.submitted_at:%Y-%m-%d}"))
     s = styles()["body"]
@@ -90,31 +88,9 @@ class OneTimeNotice(ApplicationLetter):
         ]
 
 
-def outcome_lines(app: Application) -> list[str]:
-    """What an approved application changes in the register, in words (letter and case page)."""
-    p, when = app.payload, app.effective_date.isoformat() if app.effective_date else ""
-    if app.kind == Kind.EMPLOYER_REGISTRATION:
-        return [_("The employer %(name)s (%(uscc)s) is registered for medical insurance.")
-                % {"name": p.get("employer_name", ""), "uscc": p.get("uscc", "")}]
-    if app.kind == Kind.ADD_PERSONS:
-        upload = app.roster_uploads.filter(is_current=True).first()
-        return [_("%(n)d persons on the staff list are insured as staff of %(employer)s from %(date)s.")
-                % {"n": upload.row_count if upload else 0, "employer": app.employer.name, "date": when}]
-    if app.kind == Kind.REMOVE_PERSONS:
-        return [_("The insurance of %(n)d persons of %(employer)s ends on %(date)s.")
-                % {"n": len(p.get("id_numbers", [])), "employer": app.employer.name, "date": when}]
-    if app.kind == Kind.CHANGE_INFO:
-        labels = {"name": _("name"), "phone": _("phone"), "address": _("address")}
-        return [_("The %(field)s is changed to “%(value)s”.") % {"field": labels[k], "value": v}
-                for k, v in p.get("changes", {}).items()]
-    if app.kind == Kind.TRANSFER_IN:
-        return [_("The insurance is transferred in from %(place)s and starts here on %(date)s.")
-                % {"place": p.get("from_region", ""), "date": when}]
-    return [_("The insurance is transferred out to %(place)s and ends here on %(date)s.")
-            % {"place": p.get("to_region", ""), "date": when}]
-
-
 class ApprovalLetter(ApplicationLetter):
+    """What the approval changes in the register, in the words of the kind's declaration."""
+
     kind = "enrollment.approval"
     number_prefix = "HZ"
 
@@ -124,7 +100,7 @@ class ApprovalLetter(ApplicationLetter):
     def body(self) -> list:
         s = styles()["body"]
         out = [*_case_facts(self.app), Paragraph(esc(_("After review, your application is approved:")), s)]
-        out += [Paragraph(esc(f"• {line}"), s) for line in outcome_lines(self.app)]
+        out += [Paragraph(esc(f"• {line}"), s) for line in spec_for(self.app.kind).outcome_lines(self.app)]
         if self.app.decision_note:
             out.append(Paragraph(esc(_("Note: %(note)s") % {"note": self.app.decision_note}), s))
         return [*out, *_signature()]

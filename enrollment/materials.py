@@ -1,5 +1,6 @@
-"""What each kind of registration application needs: its materials, its time limit, and the
+"""The catalogue of materials an applicant may be asked to bring, the notice's reply time and the
 reasons a reviewer may give for a rejection. Plain data, read by the services, pages and letters.
+Which materials each kind needs, and its time limit, are in the kind's declaration (enrollment.kinds).
 
 A material's code is stored on each case's checklist (enrollment.Material.code); change a label
 or what-to-bring text freely, but never reuse a code for a different document.
@@ -10,9 +11,7 @@ from dataclasses import dataclass
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from .models import Application
-
-Kind = Application.Kind
+from .kinds import spec_for
 
 
 @dataclass(frozen=True)
@@ -62,26 +61,6 @@ MATERIALS = {m.code: m for m in [
                  _("The contact letter issued by the medical insurance office of the new place of insurance.")),
 ]}
 
-CHECKLISTS: dict[str, tuple[str, ...]] = {
-    Kind.EMPLOYER_REGISTRATION: ("employer_form", "business_licence", "legal_rep_id", "bank_account"),
-    Kind.ADD_PERSONS: ("staff_roster", "id_copies", "labour_contracts"),
-    Kind.REMOVE_PERSONS: ("removal_list", "termination_proof"),
-    Kind.CHANGE_INFO: ("change_form", "applicant_id", "change_evidence"),
-    Kind.TRANSFER_IN: ("transfer_form", "applicant_id", "transfer_certificate"),
-    Kind.TRANSFER_OUT: ("transfer_form", "applicant_id", "transfer_letter"),
-}
-
-# Time limit of each kind in working days (限时办结), counted from submission (or resubmission:
-# the clock starts again when the missing materials are in, as the one-time notice says).
-TIME_LIMITS: dict[str, int] = {
-    Kind.EMPLOYER_REGISTRATION: 5,
-    Kind.ADD_PERSONS: 5,
-    Kind.REMOVE_PERSONS: 5,
-    Kind.CHANGE_INFO: 3,
-    Kind.TRANSFER_IN: 15,
-    Kind.TRANSFER_OUT: 15,
-}
-
 # Working days the one-time notice gives the applicant to bring what is missing.
 NOTICE_REPLY_DAYS = 20
 
@@ -99,7 +78,8 @@ REJECTION_REASONS = {
 
 
 def checklist(kind: str) -> list[MaterialSpec]:
-    return [MATERIALS[code] for code in CHECKLISTS[kind]]
+    """The materials of the kind's checklist, in its order."""
+    return [MATERIALS[code] for code in spec_for(kind).checklist]
 
 
 def material_label(code: str) -> str:
@@ -113,4 +93,5 @@ def what_to_bring(code: str) -> str:
 
 
 def time_limit(kind: str) -> int:
-    return TIME_LIMITS[kind]
+    """The kind's time limit in working days (its declaration's)."""
+    return spec_for(kind).time_limit

@@ -7,12 +7,13 @@ looked up, so a provider or a settlement auditor learns nothing about the regist
 """
 
 from core.errors import NotFound, PermissionDenied
-from core.roles import ENROLLMENT_STAFF, Role, has_role, require_role
+from core.roles import Role, has_role, require_role
 
 from .models import Employer, Person
+from .roles import ENROLLMENT_STAFF, REVEAL_ID_NUMBER_PERMISSION
 
-# The register (persons, employers): who may read it, and which permission shows full numbers.
-REVEAL_ID_NUMBER_PERMISSION = "enrollment.view_full_id_number"
+# The register (persons, employers): who may read it (ENROLLMENT_STAFF), and which permission
+# shows full numbers (REVEAL_ID_NUMBER_PERMISSION, granted to roles in apps.py).
 
 
 def can_reveal_id_number(user) -> bool:

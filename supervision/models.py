@@ -2,9 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from core.roles import Role
-
-SUPERVISORS = (Role.SUPERVISOR, Role.ADMIN)
+from .roles import SUPERVISORS
 
 
 class Problem(models.Model):

@@ -40,23 +40,25 @@ def report_problem(*, source_key: str, source_app: str, category: str, title: st
         return problem, False
 
 
-def report_problems(items: list[dict], *, actor=None) -> int:
-    """Raise many problems at once (a nightly job), once per source: set-based, audited per entry.
+def report_problems(items: list[dict], *, actor=None) -> list[int]:
+    """Raise many problems at once (a nightly job), once per source: set-based, audited per entry made.
 
     Each item has the keyword arguments of report_problem. Sources already in the ledger are left
-    as they are. Returns the number of problems raised.
+    as they are. Returns, in the order of the items, the id of each item's problem: the one made
+    now, or the one already in the ledger for its source (so callers need not read Problem).
     """
     if not items:
-        return 0
+        return []
     with transaction.atomic():
         keys = [item["source_key"] for item in items]
-        existing = set(Problem.objects.filter(source_key__in=keys).values_list("source_key", flat=True))
+        ids = dict(Problem.objects.filter(source_key__in=keys).values_list("source_key", "id"))
         new = [Problem(raised_by=actor, **{**item, "title": item["title"][:200]})
-               for item in items if item["source_key"] not in existing]
+               for item in items if item["source_key"] not in ids]
         Problem.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
-        created = Problem.objects.filter(source_key__in=[p.source_key for p in new])
+        created = list(Problem.objects.filter(source_key__in=[p.source_key for p in new]))
         record_many(actor, "supervision.problem.raised", [
             (p, None, {"source": p.source_key, "category": p.category, "severity": p.severity, "title": p.title})
             for p in created
         ])
-    return len(new)
+        ids.update((p.source_key, p.pk) for p in created)
+    return [ids[key] for key in keys]

@@ -1,7 +1,7 @@
 import django.contrib.postgres.constraints
 import django.contrib.postgres.fields
 import django.contrib.postgres.indexes
-from django.contrib.postgres.operations import BtreeGistExtension, TrigramExtension
+from django.contrib.postgres.operations import TrigramExtension
 import django.db.models.constraints
 import django.core.serializers.json
 import django.db.models.deletion
@@ -12,16 +12,14 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
 
-    initial = True
-
     dependencies = [
+        ('eligibility', '0002_seed_demo_policy'),
         ('enrollment', '0005_drop_duplicate_id_index'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
-        # btree_gist: the exclusion constraint on (item_code =, period &&); pg_trgm: name search.
-        BtreeGistExtension(),
+        # pg_trgm: catalogue search by a name fragment (btree_gist, for the exclusion constraint, comes with 0001).
         TrigramExtension(),
         migrations.CreateModel(
             name='CatalogueItem',

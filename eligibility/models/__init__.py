@@ -1,8 +1,11 @@
-"""Eligibility's models: the catalogue and the disease classes, registrations and the penalty
-register, the coverage lookups log (and, from the calculation's side, policies and the fund ledger)."""
+"""Eligibility's models: versioned benefit policies and the fund ledger, the catalogue and the
+disease classes, registrations and the penalty register, and the coverage lookups log."""
 
 from .catalogue import CatalogueItem, DiseaseClass
 from .coverage import CoverageLookup
+from .ledger import FundPayment
+from .policy import PolicyRate, PolicyVersion, VisitType
 from .registrations import Registration, RegistrationVersion
 
-__all__ = ["CatalogueItem", "CoverageLookup", "DiseaseClass", "Registration", "RegistrationVersion"]
+__all__ = ["CatalogueItem", "CoverageLookup", "DiseaseClass", "FundPayment", "PolicyRate", "PolicyVersion",
+           "Registration", "RegistrationVersion", "VisitType"]

@@ -11,7 +11,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from core.roles import Role
+from ..roles import REGISTRATION_DECIDERS
 
 
 class RegistrationKind(models.TextChoices):
@@ -46,7 +46,7 @@ class Registration(models.Model):
         REVOKED = "REVOKED", _("Revoked")
 
     TRANSITIONS = {
-        Status.ACTIVE: {Status.REVOKED: (Role.REVIEWER, Role.SENIOR_REVIEWER, Role.ADMIN)},
+        Status.ACTIVE: {Status.REVOKED: REGISTRATION_DECIDERS},
         Status.REVOKED: {},
     }
 

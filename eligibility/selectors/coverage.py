@@ -18,7 +18,12 @@ from enrollment.selectors import persons_with_status_on
 
 from ..models import CoverageLookup, Registration
 from ..models.registrations import RegistrationKind
-from .registrations import REFERRAL_BEGIN_MONTHS, REFERRAL_FOLLOW_UP_MONTHS, add_months, registrations_valid_on
+from .registrations import (
+    REFERRAL_BEGIN_MONTHS,
+    REFERRAL_FOLLOW_UP_MONTHS,
+    add_months,
+    registrations_valid_on,
+)
 
 __all__ = ["CoverageQuery", "coverage_answer", "lookups_of"]
 

@@ -12,13 +12,13 @@ from django.utils.translation import gettext as _
 
 from core.audit import record, record_many
 from core.locks import xact_lock
+from core.models import Provider
 from core.workflow import transition
 from enrollment.models import Person
 
 from ..loading import registrations as sql
 from ..loading.files import FileRejected, stage_csv
 from ..models import Registration, RegistrationVersion
-from core.models import Provider
 
 LOCK = "eligibility.registrations.load"
 

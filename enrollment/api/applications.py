@@ -7,7 +7,13 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
@@ -15,12 +21,14 @@ from rest_framework.views import APIView
 
 from core.api import Pagination
 from core.masking import mask_id_number
-from core.roles import ENROLLMENT_STAFF, require_role
+from core.roles import require_role
 from core.views import letter_response
 
 from .. import materials
+from ..kinds import CASE_FIELDS, KINDS, KindSpec, shown_payload
 from ..models import Application, Material
 from ..permissions import access_application, access_application_letter
+from ..roles import ENROLLMENT_STAFF
 from ..selectors.applications import (
     ApplicationFilter,
     application_letters,
@@ -63,7 +71,9 @@ class ApplicationOut(serializers.Serializer):
     employer_code = serializers.SerializerMethodField()
     person_id_number = serializers.SerializerMethodField(help_text="Masked.")
     effective_date = serializers.DateField(allow_null=True)
-    payload = serializers.SerializerMethodField(help_text="Kind-specific data; identity numbers masked.")
+    payload = serializers.SerializerMethodField(help_text=(
+        "Kind-specific data, shaped as the `payload` of the same kind when taking in an application "
+        "(ApplicationIn); identity numbers masked."))
     created_by = serializers.CharField(source="created_by.username")
     created_at = serializers.DateTimeField()
     submitted_at = serializers.DateTimeField(allow_null=True)
@@ -83,12 +93,7 @@ class ApplicationOut(serializers.Serializer):
 
     @extend_schema_field(OpenApiTypes.OBJECT)
     def get_payload(self, obj) -> dict:
-        payload = dict(obj.payload)
-        if "id_numbers" in payload:
-            payload["id_numbers"] = [mask_id_number(n) for n in payload["id_numbers"]]
-        if "id_number" in payload:
-            payload["id_number"] = mask_id_number(payload["id_number"])
-        return payload
+        return shown_payload(obj.payload)
 
 
 class ApplicationDetailOut(ApplicationOut):
@@ -125,20 +130,57 @@ class VersionIn(serializers.Serializer):
                                        help_text="The version you read; a stale one is refused (409).")
 
 
+def _case_field(name: str, *, required: bool = False) -> serializers.Field:
+    """A case field of the request body (enrollment.kinds.CASE_FIELDS), optional unless `required`."""
+    if name == "effective_date":
+        return serializers.DateField(**({} if required else {"required": False, "allow_null": True, "default": None}))
+    help_text = {"employer_code": "The employer's unified social credit code.",
+                 "person_id_number": "The insured person's identity number."}[name]
+    return serializers.CharField(max_length=18, help_text=help_text,
+                                 **({} if required else {"required": False, "allow_blank": True, "default": ""}))
+
+
 class ApplicationIn(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Application.Kind.choices)
     applicant_name = serializers.CharField(max_length=100)
     applicant_phone = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
-    employer_code = serializers.CharField(max_length=18, required=False, allow_blank=True, default="",
-                                          help_text="The employer's unified social credit code.")
-    person_id_number = serializers.CharField(max_length=18, required=False, allow_blank=True, default="")
-    effective_date = serializers.DateField(required=False, allow_null=True, default=None)
+    employer_code = _case_field("employer_code")
+    person_id_number = _case_field("person_id_number")
+    effective_date = _case_field("effective_date")
     payload = serializers.DictField(required=False, default=dict, help_text=(
-        "By kind — EMPLOYER_REGISTRATION: uscc, employer_name, address, contact_name, contact_phone, schemes; "
-        "ADD_PERSONS: note; REMOVE_PERSONS: id_numbers (list), reason; CHANGE_INFO: changes {name, phone, "
-        "address}; TRANSFER_IN: id_number, name, phone, from_region; TRANSFER_OUT: to_region."))
+        "Kind-specific data; its shape for each kind is in the schema (one variant per kind)."))
     provided = serializers.ListField(child=serializers.CharField(), required=False, allow_null=True, default=None,
                                      help_text="Codes of the materials handed over; omit to leave all unchecked.")
+
+
+def _application_in_of(spec: KindSpec) -> type[serializers.Serializer]:
+    """The request body of one kind, for the schema: the case fields its form asks (required as its
+    declaration says) and its payload's shape. The input itself is checked by ApplicationIn (shape)
+    and the services (everything else)."""
+
+    @extend_schema_field({"type": "string", "enum": [spec.kind]})
+    class KindField(serializers.CharField):
+        pass
+
+    asked = [name for name in spec.form_fields() if name in CASE_FIELDS]
+    payload_required = any(field.required for field in spec.payload_serializer().fields.values())
+    fields = {
+        "kind": KindField(),
+        **{name: _case_field(name, required=name in spec.required) if name in asked else None
+           for name in CASE_FIELDS},
+        "payload": spec.payload_serializer(required=payload_required,
+                                           help_text=f"The payload of an application of kind {spec.kind}."),
+    }
+    fields["__doc__"] = (f"Taking in an application of kind {spec.kind}: a time limit of {spec.time_limit} working "
+                         f"days; the materials of its checklist (`provided`): {', '.join(spec.checklist)}.")
+    camel = "".join(part.title() for part in spec.kind.split("_"))
+    return type(f"{camel}ApplicationIn", (ApplicationIn,), fields)
+
+
+# The request body of intake, one variant per kind (chosen by `kind`), for the schema.
+APPLICATION_IN_BY_KIND = PolymorphicProxySerializer(
+    component_name="ApplicationIn", resource_type_field_name="kind",
+    serializers={kind: _application_in_of(spec) for kind, spec in KINDS.items()})
 
 
 class MaterialIn(serializers.Serializer):
@@ -200,7 +242,9 @@ class ApplicationListView(APIView):
         page = paginator.paginate_queryset(filterset.qs, request, view=self)
         return paginator.get_paginated_response(ApplicationOut(page, many=True).data)
 
-    @extend_schema(tags=TAG, summary="Take in an application (a draft)", request=ApplicationIn,
+    @extend_schema(tags=TAG, summary="Take in an application (a draft)", request=APPLICATION_IN_BY_KIND,
+                   description="The case fields each kind needs and its payload's shape are the variants of the "
+                               "request body, chosen by `kind`.",
                    responses={201: ApplicationDetailOut, 400: ERRORS[400], 403: ERRORS[403]})
     def post(self, request):
         data = _valid(ApplicationIn, request)

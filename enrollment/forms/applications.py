@@ -4,9 +4,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .. import materials
-from ..models import Application, Employer, Material
-
-Kind = Application.Kind
+from ..kinds import CASE_FIELDS, spec_for
+from ..models import Material
 
 
 class VersionForm(forms.Form):
@@ -16,89 +15,25 @@ class VersionForm(forms.Form):
 
 
 class ApplicationForm(forms.Form):
-    """Intake at the window: the fields a kind needs, and its checklist of materials handed over."""
+    """Intake at the window: the fields of the kind's declaration, and its checklist of materials handed over."""
 
     applicant_name = forms.CharField(label=_("Applicant"), max_length=100)
     applicant_phone = forms.CharField(label=_("Applicant's phone"), max_length=30, required=False)
 
-    KIND_FIELDS = {
-        Kind.EMPLOYER_REGISTRATION: ["uscc", "employer_name", "address", "contact_name", "contact_phone", "schemes",
-                                     "effective_date"],
-        Kind.ADD_PERSONS: ["employer_code", "effective_date", "note"],
-        Kind.REMOVE_PERSONS: ["employer_code", "id_numbers", "reason", "effective_date"],
-        Kind.CHANGE_INFO: ["person_id_number", "new_name", "new_phone", "new_address"],
-        Kind.TRANSFER_IN: ["id_number", "name", "phone", "from_region", "employer_code", "effective_date"],
-        Kind.TRANSFER_OUT: ["person_id_number", "to_region", "effective_date"],
-    }
-
     def __init__(self, *args, kind: str, **kwargs):
         super().__init__(*args, **kwargs)
         self.kind = kind
-        for name in self.KIND_FIELDS[kind]:
-            self.fields[name] = self._field(name)
+        self.fields.update(spec_for(kind).form_fields())
         self.fields["provided"] = forms.MultipleChoiceField(
             label=_("Materials handed over"), required=False, widget=forms.CheckboxSelectMultiple,
             choices=[(m.code, m.label) for m in materials.checklist(kind)],
             help_text=_("Tick what the applicant handed over; anything left unticked is recorded as missing."))
 
-    def _field(self, name: str) -> forms.Field:
-        date_widget = forms.DateInput(attrs={"type": "date"})
-        effective_labels = {
-            Kind.ADD_PERSONS: _("Insured from"), Kind.REMOVE_PERSONS: _("Insurance ends on"),
-            Kind.TRANSFER_IN: _("Insured here from"), Kind.TRANSFER_OUT: _("Insurance here ends on"),
-            Kind.EMPLOYER_REGISTRATION: _("Registered from"),
-        }
-        fields = {
-            "employer_code": lambda: forms.CharField(
-                label=_("Employer's unified social credit code"), max_length=18,
-                required=self.kind != Kind.TRANSFER_IN,
-                help_text=_("Leave empty for a resident (城乡居民) transferring in.") if self.kind == Kind.TRANSFER_IN
-                else ""),
-            "person_id_number": lambda: forms.CharField(label=_("Insured person's identity number"), max_length=18),
-            "effective_date": lambda: forms.DateField(label=effective_labels.get(self.kind, _("Effective date")),
-                                                      widget=date_widget,
-                                                      required=self.kind != Kind.EMPLOYER_REGISTRATION),
-            "uscc": lambda: forms.CharField(label=_("Unified social credit code"), max_length=18),
-            "employer_name": lambda: forms.CharField(label=_("Employer's name"), max_length=200),
-            "address": lambda: forms.CharField(label=_("Address"), max_length=300, required=False),
-            "contact_name": lambda: forms.CharField(label=_("Contact person"), max_length=50, required=False),
-            "contact_phone": lambda: forms.CharField(label=_("Contact phone"), max_length=30, required=False),
-            "schemes": lambda: forms.MultipleChoiceField(
-                label=_("Insurance schemes"), choices=Employer.Scheme.choices, widget=forms.CheckboxSelectMultiple,
-                initial=[Employer.Scheme.BASIC]),
-            "note": lambda: forms.CharField(label=_("Note"), max_length=500, required=False,
-                                            help_text=_("The staff list is uploaded on the case page.")),
-            "id_numbers": lambda: forms.CharField(
-                label=_("Identity numbers of the persons to remove"), widget=forms.Textarea(attrs={"rows": 4}),
-                help_text=_("One per line.")),
-            "reason": lambda: forms.CharField(label=_("Reason"), max_length=300, required=False),
-            "new_name": lambda: forms.CharField(label=_("New name"), max_length=50, required=False),
-            "new_phone": lambda: forms.CharField(label=_("New phone"), max_length=30, required=False),
-            "new_address": lambda: forms.CharField(label=_("New address"), max_length=300, required=False),
-            "id_number": lambda: forms.CharField(label=_("Identity number"), max_length=18),
-            "name": lambda: forms.CharField(label=_("Name"), max_length=50),
-            "phone": lambda: forms.CharField(label=_("Phone"), max_length=30, required=False),
-            "from_region": lambda: forms.CharField(label=_("Transferred from (place)"), max_length=100),
-            "to_region": lambda: forms.CharField(label=_("Transferred to (place)"), max_length=100),
-        }
-        return fields[name]()
-
     def service_arguments(self) -> dict:
         """The keyword arguments of create_application for the cleaned data."""
         d = self.cleaned_data
-        payload_keys = {
-            Kind.EMPLOYER_REGISTRATION: ["uscc", "employer_name", "address", "contact_name", "contact_phone",
-                                         "schemes"],
-            Kind.ADD_PERSONS: ["note"],
-            Kind.REMOVE_PERSONS: ["id_numbers", "reason"],
-            Kind.TRANSFER_IN: ["id_number", "name", "phone", "from_region"],
-            Kind.TRANSFER_OUT: ["to_region"],
-            Kind.CHANGE_INFO: [],
-        }[self.kind]
-        payload = {k: d.get(k) for k in payload_keys}
-        if self.kind == Kind.CHANGE_INFO:
-            payload = {"changes": {"name": d.get("new_name", ""), "phone": d.get("new_phone", ""),
-                                   "address": d.get("new_address", "")}}
+        own = set(CASE_FIELDS) | {"applicant_name", "applicant_phone", "provided"}
+        payload = spec_for(self.kind).form_payload({k: d.get(k) for k in self.fields if k not in own})
         return {
             "kind": self.kind, "applicant_name": d["applicant_name"], "applicant_phone": d.get("applicant_phone", ""),
             "employer_code": d.get("employer_code", ""), "person_id_number": d.get("person_id_number", ""),

@@ -6,7 +6,6 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from supervision.models import Problem
 from supervision.services import report_problems
 
 from ..models import Discrepancy
@@ -19,7 +18,8 @@ def source_key(discrepancy_id: int) -> str:
 
 
 def escalate_aged(*, run_date: date, actor=None, days: int | None = None) -> int:
-    """Raise one problem for each open discrepancy first seen `days` or more days before run_date."""
+    """Raise one problem for each open discrepancy first seen `days` or more days before run_date,
+    and link the discrepancy to it. Returns how many discrepancies went to the ledger."""
     days = settings.DISCREPANCY_ESCALATE_AFTER_DAYS if days is None else days
     cutoff = run_date - timedelta(days=days)
     with transaction.atomic():
@@ -31,10 +31,9 @@ def escalate_aged(*, run_date: date, actor=None, days: int | None = None) -> int
         )
         if not aged:
             return 0
-        raised = report_problems([
+        problem_ids = report_problems([
             {
                 "source_key": source_key(d.id), "source_app": "enrollment", "category": CATEGORY,
-                "severity": Problem.Severity.MEDIUM,
                 "title": _("Discrepancy with the agency open for %(days)d days: %(kind)s %(field)s")
                 % {"days": (run_date - d.first_seen).days, "kind": d.get_kind_display(), "field": d.field},
                 "description": _("First seen %(first)s, still open on %(date)s.")
@@ -44,9 +43,7 @@ def escalate_aged(*, run_date: date, actor=None, days: int | None = None) -> int
             }
             for d in aged
         ], actor=actor)
-        ids = dict(Problem.objects.filter(source_key__in=[source_key(d.id) for d in aged])
-                   .values_list("source_key", "id"))
-        for d in aged:
-            d.problem_id = ids.get(source_key(d.id))
+        for d, problem_id in zip(aged, problem_ids, strict=True):
+            d.problem_id = problem_id
         Discrepancy.objects.bulk_update(aged, ["problem_id"], batch_size=2000)
-    return raised
+    return len(aged)

@@ -8,11 +8,12 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from core.models import LetterRecord
-from core.roles import ENROLLMENT_STAFF, has_role
+from core.roles import has_role
 from core.workdays import add_working_days, working_days_left
 
 from ..materials import DUE_SOON_DAYS
 from ..models import Application
+from ..roles import ENROLLMENT_STAFF
 
 __all__ = [
     "ApplicationFilter", "application_letters", "applications_visible_to", "current_roster", "queue_order",

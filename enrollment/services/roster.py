@@ -319,10 +319,11 @@ def _in_other_open_applications(numbers: list[str], application) -> dict[str, st
 # -- the services ----------------------------------------------------------------------------
 
 def _check_can_upload(actor, application: Application) -> None:
+    from ..kinds import spec_for
     from .applications.common import require_clerk, require_editable
 
     require_clerk(actor)
-    if application.kind != Application.Kind.ADD_PERSONS:
+    if not spec_for(application.kind).has_roster:
         raise InvalidTransition(_("Only an add-persons application has a staff list."))
     require_editable(application)
 

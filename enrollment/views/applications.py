@@ -18,7 +18,7 @@ from core.audit_views import object_history
 from core.errors import DomainError, ValidationFailed
 from core.exports import csv_response
 from core.masking import mask_id_number
-from core.roles import ENROLLMENT_STAFF, has_role, require_role
+from core.roles import has_role, require_role
 from core.views import letter_response
 from core.workflow import allowed_targets
 
@@ -31,9 +31,11 @@ from ..forms.applications import (
     RosterForm,
     VersionForm,
 )
+from ..kinds import KINDS, shown_payload, spec_for
 from ..models import Application, Material
 from ..models.applications import CLERKS
 from ..permissions import access_application, access_application_letter, access_roster_upload
+from ..roles import ENROLLMENT_STAFF
 from ..selectors.applications import (
     ApplicationFilter,
     application_letters,
@@ -98,17 +100,14 @@ def application_export(request):
 def _person_label(app: Application) -> str:
     if app.person_id:
         return f"{app.person.name} ({mask_id_number(app.person.id_number)})"
-    if app.kind == Application.Kind.TRANSFER_IN:
-        return f"{app.payload.get('name', '')} ({mask_id_number(app.payload.get('id_number', ''))})"
-    return ""
+    return spec_for(app.kind).named_person(app)
 
 
 def application_create(request):
     require_role(request.user, *CLERKS)
     kind = request.GET.get("kind") or request.POST.get("kind")
-    if kind not in Application.Kind.values:
-        kinds = [(value, label, materials.checklist(value), materials.time_limit(value))
-                 for value, label in Application.Kind.choices]
+    if kind not in KINDS:
+        kinds = [(spec.kind, spec.label, materials.checklist(spec.kind), spec.time_limit) for spec in KINDS.values()]
         return render(request, "enrollment/applications/choose_kind.html", {"kinds": kinds})
     form = ApplicationForm(request.POST or None, kind=kind)
     if request.method == "POST" and form.is_valid():
@@ -122,8 +121,7 @@ def application_create(request):
             messages.success(request, _("Case %(number)s was taken in.") % {"number": app.number})
             return redirect("enrollment:application_detail", app.pk)
     return render(request, "enrollment/applications/create.html", {
-        "form": form, "kind": kind, "kind_label": Application.Kind(kind).label,
-        "time_limit": materials.time_limit(kind)})
+        "form": form, "kind": kind, "kind_label": spec_for(kind).label, "time_limit": spec_for(kind).time_limit})
 
 
 @require_GET
@@ -137,10 +135,11 @@ def _detail_context(request, app: Application, **forms) -> dict:
     with_time_left([app], today)
     items = list(app.materials.all())
     targets = allowed_targets(app, user)
-    roster = current_roster(app) if app.kind == Application.Kind.ADD_PERSONS else None
+    kind_spec = spec_for(app.kind)
+    roster = current_roster(app) if kind_spec.has_roster else None
     context = {
-        "app": app, "today": today, "items": [(m, materials.material_label(m.code), materials.what_to_bring(m.code))
-                                              for m in items],
+        "app": app, "kind_spec": kind_spec, "payload": shown_payload(app.payload), "today": today,
+        "items": [(m, materials.material_label(m.code), materials.what_to_bring(m.code)) for m in items],
         "can_edit": app.status in EDITABLE_STATES and has_role(user, *CLERKS),
         "moves": [(MOVES[t][0], MOVES[t][1]) for t in targets if t in MOVES],
         "can_decide": Status.APPROVED in targets and services.may_decide(user, app),
@@ -152,9 +151,8 @@ def _detail_context(request, app: Application, **forms) -> dict:
         "roster_uploads": list(app.roster_uploads.all()[:10]) if roster else [],
         "timeline": _timeline(app),
         "person_label": _person_label(app),
-        "removal_list": [mask_id_number(n) for n in app.payload.get("id_numbers", [])],
         "reasons": [materials.REJECTION_REASONS.get(r, r) for r in app.decision_reasons],
-        "outcome": _outcome(app),
+        "outcome": kind_spec.outcome_lines(app),
         "open_states": Application.OPEN_STATES,
     }
     context["materials_form"] = forms.get("materials_form") or MaterialsForm(
@@ -163,12 +161,6 @@ def _detail_context(request, app: Application, **forms) -> dict:
     context["approve_form"] = ApproveForm(initial={"version": app.version})
     context["reject_form"] = forms.get("reject_form") or RejectForm(initial={"version": app.version})
     return context
-
-
-def _outcome(app: Application) -> list[str]:
-    from ..letters import outcome_lines
-
-    return outcome_lines(app) if app.kind != Application.Kind.ADD_PERSONS or app.roster_uploads.exists() else []
 
 
 ACTION_LABELS = {  # lazy: read in the language of each request

@@ -9,6 +9,7 @@ import pytest
 from django.utils import translation
 
 from enrollment import materials
+from enrollment.kinds import spec_for
 from enrollment.models import Application
 from tests.enrollment.test_applications import new_id_numbers, roster_bytes
 from tests.factories import EmployerFactory
@@ -66,7 +67,7 @@ def test_clerk_takes_in_prints_the_notice_completes_and_a_reviewer_approves(page
     flat = re.sub(r"\s+", "", text)
     with translation.override("zh-hans"):  # the browser asks for Chinese
         labels = {code: re.sub(r"\s+", "", materials.material_label(code)) for code in
-                  materials.CHECKLISTS["ADD_PERSONS"]}
+                  spec_for("ADD_PERSONS").checklist}
     assert labels["labour_contracts"] in flat
     assert labels["staff_roster"] not in flat and labels["id_copies"] not in flat
     assert app.number in flat and "张经办" in flat

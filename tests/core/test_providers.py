@@ -3,8 +3,15 @@
 import pytest
 from django.urls import reverse
 
+from core.errors import NotFound
 from core.models import AuditEntry, Provider
-from core.providers import PERMISSION, grant_provider_access, providers_visible_to, revoke_provider_access
+from core.providers import (
+    PERMISSION,
+    access_provider,
+    grant_provider_access,
+    providers_visible_to,
+    revoke_provider_access,
+)
 from tests.factories import ProviderFactory
 
 pytestmark = pytest.mark.django_db
@@ -28,6 +35,21 @@ def test_an_auditor_sees_only_the_providers_assigned(auditor, providers, admin_u
     for provider in (first, third):
         grant_provider_access(user=auditor, provider=provider, actor=admin_user)
     assert list(providers_visible_to(auditor)) == [first, third]
+
+
+def test_access_provider_gives_ones_own_provider_and_404_for_any_other(provider_user, auditor, providers,
+                                                                     admin_user, supervisor):
+    own, other, _ = providers
+    grant_provider_access(user=provider_user, provider=own, actor=admin_user)
+    assert access_provider(provider_user, own.pk) == own
+    assert access_provider(provider_user, str(own.pk)) == own
+    for user, provider_id in ((provider_user, other.pk), (auditor, own.pk), (provider_user, "x"),
+                              (provider_user, 10**9)):
+        with pytest.raises(NotFound):
+            access_provider(user, provider_id)
+    assert access_provider(supervisor, other.pk) == other
+    with pytest.raises(ValueError):
+        access_provider(provider_user, own.pk, "delete")
 
 
 def test_nobody_sees_a_provider_without_a_grant(personas, providers):
@@ -117,8 +139,8 @@ def test_the_admin_lists_providers(client_for, admin_user, providers):
 
 
 def test_seed_demo_grants_the_demo_logins_audited(db):
+    from core.demo_providers import seed_providers
     from core.demo_users import ensure_demo_users
-    from settlement.seed import seed_providers
 
     ensure_demo_users()
     assert seed_providers() == 6

@@ -9,6 +9,7 @@ import pytest
 
 from core.models import LetterRecord
 from enrollment import materials
+from enrollment.kinds import spec_for
 from enrollment.models import Application
 from enrollment.services import applications as svc
 from tests.enrollment.test_applications import add_persons, take_to
@@ -61,7 +62,7 @@ def test_the_notice_numbers_its_items_one_by_one(clerk, employer):
     app = add_persons(clerk, employer, provided=[])
     svc.submit_application(actor=clerk, application=app)
     text = pdf_text(svc.issue_notice(actor=clerk, application=app))
-    labels = [squash(materials.material_label(c)) for c in materials.CHECKLISTS[Kind.ADD_PERSONS]]
+    labels = [squash(materials.material_label(c)) for c in spec_for(Kind.ADD_PERSONS).checklist]
     positions = [text.index(label) for label in labels]
     assert positions == sorted(positions)  # in checklist order, each once
     assert all(text.count(label) == 1 for label in labels)

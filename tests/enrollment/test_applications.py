@@ -21,6 +21,7 @@ from core.roles import Role
 from core.workdays import add_working_days
 from enrollment import demo, materials
 from enrollment.identity import with_id_check_character
+from enrollment.kinds import spec_for
 from enrollment.models import Application, Employer, Material, Person, PersonStatus, StatusChange
 from enrollment.services import applications as svc
 from enrollment.services.roster import upload_roster
@@ -65,7 +66,7 @@ def good_roster(n: int = 3) -> SimpleUploadedFile:
 def add_persons(clerk, employer, provided=None, **extra) -> Application:
     return svc.create_application(
         actor=clerk, kind=Kind.ADD_PERSONS, applicant_name="张经办", employer_code=employer.uscc,
-        effective_date=date(2026, 12, 1), provided=list(materials.CHECKLISTS[Kind.ADD_PERSONS])
+        effective_date=date(2026, 12, 1), provided=list(spec_for(Kind.ADD_PERSONS).checklist)
         if provided is None else provided, **extra)
 
 
@@ -266,7 +267,7 @@ def test_the_notice_needs_every_item_checked_and_something_missing(clerk, review
     with pytest.raises(ValidationFailed, match="not checked"):
         svc.issue_notice(actor=clerk, application=app)
     svc.tick_materials(actor=clerk, application=app, states={c: ("PROVIDED", "") for c in
-                                                             materials.CHECKLISTS[Kind.ADD_PERSONS]})
+                                                             spec_for(Kind.ADD_PERSONS).checklist})
     with pytest.raises(Conflict, match="Nothing is missing"):
         svc.issue_notice(actor=clerk, application=app)
     app.refresh_from_db()
@@ -383,7 +384,7 @@ def test_removing_persons_ends_their_insurance_on_the_date(clerk, reviewer, empl
     app = svc.create_application(actor=clerk, kind=Kind.REMOVE_PERSONS, applicant_name="张经办",
                                  employer_code=employer.uscc, effective_date=date(2026, 12, 31),
                                  payload={"id_numbers": [staff[0].id_number, staff[1].id_number]},
-                                 provided=list(materials.CHECKLISTS[Kind.REMOVE_PERSONS]))
+                                 provided=list(spec_for(Kind.REMOVE_PERSONS).checklist))
     take_to(app, Status.REGISTERED, clerk=clerk, reviewer=reviewer)
     assert {p.status for p in Person.objects.filter(pk__in=[staff[0].pk, staff[1].pk])} == {"TERMINATED"}
     assert Person.objects.get(pk=staff[2].pk).status == "ACTIVE"
@@ -395,7 +396,7 @@ def test_change_of_information_updates_the_person(clerk, reviewer, staff):
     app = svc.create_application(actor=clerk, kind=Kind.CHANGE_INFO, applicant_name=staff[0].name,
                                  person_id_number=staff[0].id_number,
                                  payload={"changes": {"name": "单雄信", "phone": "13900000000"}},
-                                 provided=list(materials.CHECKLISTS[Kind.CHANGE_INFO]))
+                                 provided=list(spec_for(Kind.CHANGE_INFO).checklist))
     take_to(app, Status.REGISTERED, clerk=clerk, reviewer=reviewer)
     person = Person.objects.get(pk=staff[0].pk)
     assert (person.name, person.phone, person.name_initials) == ("单雄信", "13900000000", "sxx")
@@ -405,14 +406,14 @@ def test_transfer_in_registers_the_person_and_transfer_out_ends_the_insurance(cl
     number = new_id_numbers(1)[0]
     app_in = svc.create_application(
         actor=clerk, kind=Kind.TRANSFER_IN, applicant_name="赵六", employer_code=employer.uscc,
-        effective_date=date(2026, 12, 1), provided=list(materials.CHECKLISTS[Kind.TRANSFER_IN]),
+        effective_date=date(2026, 12, 1), provided=list(spec_for(Kind.TRANSFER_IN).checklist),
         payload={"id_number": number, "name": "赵六", "from_region": "上海市浦东新区"})
     take_to(app_in, Status.REGISTERED, clerk=clerk, reviewer=reviewer)
     person = Person.objects.get(id_number=number)
     assert (person.status, person.employer_code, app_in.person_id) == ("ACTIVE", employer.uscc, person.pk)
     app_out = svc.create_application(
         actor=clerk, kind=Kind.TRANSFER_OUT, applicant_name=staff[0].name, person_id_number=staff[0].id_number,
-        effective_date=date(2026, 12, 31), provided=list(materials.CHECKLISTS[Kind.TRANSFER_OUT]),
+        effective_date=date(2026, 12, 31), provided=list(spec_for(Kind.TRANSFER_OUT).checklist),
         payload={"to_region": "广东省深圳市"})
     take_to(app_out, Status.REGISTERED, clerk=clerk, reviewer=reviewer)
     assert Person.objects.get(pk=staff[0].pk).status == PersonStatus.TERMINATED
@@ -422,7 +423,7 @@ def test_employer_registration_registers_the_employer_and_links_it(clerk, review
     code = demo.uscc(random.Random(99))
     app = svc.create_application(
         actor=clerk, kind=Kind.EMPLOYER_REGISTRATION, applicant_name="王经理",
-        provided=list(materials.CHECKLISTS[Kind.EMPLOYER_REGISTRATION]),
+        provided=list(spec_for(Kind.EMPLOYER_REGISTRATION).checklist),
         payload={"uscc": code, "employer_name": "示范市新设有限公司", "schemes": ["BASIC"]})
     take_to(app, Status.REGISTERED, clerk=clerk, reviewer=reviewer)
     employer = Employer.objects.get(uscc=code)

@@ -10,13 +10,13 @@ from core.roles import has_role
 from core.workflow import transition
 
 from ... import materials
+from ...kinds import spec_for
 from ...models import Application, Material
 from ...models.applications import DECIDERS
 from .applying import apply_to_register, check_applicable
 from .common import lock, require_move, sync
 
 Status = Application.Status
-Kind = Application.Kind
 
 
 def segregation_message() -> str:
@@ -41,10 +41,7 @@ def _check_ready_for_review(locked: Application) -> None:
         raise ValidationFailed(
             _("These materials are not all in order yet: %(items)s. Tick them, or issue the one-time notice.")
             % {"items": "、".join(open_items)}, code="materials_incomplete")
-    if locked.kind == Kind.ADD_PERSONS:
-        upload = locked.roster_uploads.filter(is_current=True).first()
-        if upload is None or not upload.is_valid or upload.row_count == 0:
-            raise ValidationFailed(_("Upload a staff list without errors before the review."), code="roster_missing")
+    spec_for(locked.kind).before_review(locked)
 
 
 def start_review(*, actor, application: Application, expected_version: int | None = None) -> Application:

@@ -16,7 +16,8 @@ from django.utils import timezone
 from core.audit import record
 from core.models import AuditEntry
 
-from ... import demo, materials
+from ... import demo
+from ...kinds import spec_for
 from ...models import Application, Employer, Person, PersonStatus
 from ..roster import upload_roster
 from .decisions import approve_application, register_application, reject_application, start_review
@@ -51,13 +52,15 @@ REGIONS = ["江苏省南京市", "上海市浦东新区", "浙江省杭州市", 
 
 
 class _Data:
-    """Deterministic demo inputs drawn from the demo register."""
+    """Deterministic demo inputs drawn from the demo register, for the kinds' `demo` (enrollment.kinds)."""
 
     def __init__(self):
         self.rng = random.Random(2026)
         self.staff = list(Person.objects.filter(status=PersonStatus.ACTIVE, insurance_type="EMP")
                           .exclude(employer_code="").order_by("id")[:60])
         self.taken: set[str] = set()
+        # Cases start on the first day of next month.
+        self.start = (timezone.localdate().replace(day=28) + timedelta(days=4)).replace(day=1)
 
     def person(self) -> Person:
         person = next(p for p in self.staff if p.id_number not in self.taken)
@@ -74,6 +77,25 @@ class _Data:
                 out.append(number)
         return out
 
+    def employer_of(self, person: Person) -> Employer:
+        return Employer.objects.get(uscc=person.employer_code)
+
+    def new_employer(self) -> dict:
+        """A demo employer (as enrollment.demo.employers gives it) that is not registered yet."""
+        while True:
+            e = demo.employers(1, seed=self.rng.randrange(10**6))[0]
+            if not Employer.objects.filter(uscc=e["uscc"]).exists():
+                return e
+
+    def person_name(self) -> str:
+        return demo.person_name(self.rng)
+
+    def phone(self, prefix: str) -> str:
+        return f"{prefix}{self.rng.randrange(10**7, 10**8)}"
+
+    def region(self) -> str:
+        return self.rng.choice(REGIONS)
+
     def roster_file(self, n: int) -> SimpleUploadedFile:
         text = io.StringIO()
         text.write("身份证号,姓名,手机号\n")
@@ -83,39 +105,14 @@ class _Data:
 
 
 def _create(data: _Data, kind: str, clerk, provided: list[str]) -> Application:
-    start = (timezone.localdate().replace(day=28) + timedelta(days=4)).replace(day=1)  # next month's first day
-    common = dict(actor=clerk, kind=kind, applicant_phone=f"139{data.rng.randrange(10**7, 10**8)}",
-                  provided=provided)
-    if kind == Kind.EMPLOYER_REGISTRATION:
-        e = demo.employers(1, seed=data.rng.randrange(10**6))[0]
-        while Employer.objects.filter(uscc=e["uscc"]).exists():
-            e = demo.employers(1, seed=data.rng.randrange(10**6))[0]
-        return create_application(**common, applicant_name=e["contact_name"], effective_date=start, payload={
-            "uscc": e["uscc"], "employer_name": e["name"], "address": e["address"], "contact_name": e["contact_name"],
-            "contact_phone": e["contact_phone"], "schemes": ["BASIC", "MATERNITY"]})
-    if kind in (Kind.ADD_PERSONS, Kind.REMOVE_PERSONS):
-        anchor = data.person()
-        employer = Employer.objects.get(uscc=anchor.employer_code)
-        payload = {}
-        if kind == Kind.REMOVE_PERSONS:
-            payload = {"id_numbers": [anchor.id_number], "reason": "劳动合同到期"}
-        return create_application(**common, applicant_name=employer.contact_name or "经办人", employer_code=employer.uscc,
-                                  effective_date=start, payload=payload)
-    if kind == Kind.TRANSFER_IN:
-        return create_application(**common, applicant_name=demo.person_name(data.rng), effective_date=start, payload={
-            "id_number": data.new_id_numbers(1)[0], "name": demo.person_name(data.rng),
-            "phone": f"137{data.rng.randrange(10**7, 10**8)}", "from_region": data.rng.choice(REGIONS)})
-    person = data.person()
-    if kind == Kind.CHANGE_INFO:
-        return create_application(**common, applicant_name=person.name, person_id_number=person.id_number,
-                                  payload={"changes": {"phone": f"158{data.rng.randrange(10**7, 10**8)}"}})
-    return create_application(**common, applicant_name=person.name, person_id_number=person.id_number,
-                              effective_date=start, payload={"to_region": data.rng.choice(REGIONS)})
+    phone = data.phone("139")
+    return create_application(actor=clerk, kind=kind, applicant_phone=phone, provided=provided,
+                              **spec_for(kind).demo(data))
 
 
 def _take_to(app: Application, target: str, users: dict, data: _Data) -> None:
     clerk = users[app.created_by.username]
-    if app.kind == Kind.ADD_PERSONS and target != Status.DRAFT:
+    if spec_for(app.kind).has_roster and target != Status.DRAFT:
         upload_roster(actor=clerk, application=app, file=data.roster_file(data.rng.randrange(3, 9)))
     if target == Status.DRAFT:
         return
@@ -159,7 +156,7 @@ def seed_demo_applications() -> int:
     data = _Data()
     created = 0
     for kind, target, clerk_name in SCENARIOS:
-        codes = materials.CHECKLISTS[kind]
+        codes = spec_for(kind).checklist
         incomplete = target in (Status.INCOMPLETE, Status.RESUBMITTED)
         provided = list(codes[:-1]) if incomplete else list(codes)
         app = _create(data, kind, users[clerk_name], provided)

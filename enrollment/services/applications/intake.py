@@ -14,6 +14,7 @@ from core.workdays import add_working_days
 from core.workflow import transition
 
 from ... import materials
+from ...kinds import spec_for
 from ...models import Application, Material
 from .common import (
     bump,
@@ -46,7 +47,7 @@ def create_application(*, actor, kind: str, applicant_name: str, applicant_phone
     employer, person, cleaned = check_application_data(
         kind=kind, applicant_name=applicant_name, applicant_phone=applicant_phone, employer_code=employer_code,
         person_id_number=person_id_number, effective_date=effective_date, payload=payload or {})
-    codes = materials.CHECKLISTS[kind]
+    codes = spec_for(kind).checklist
     unknown = sorted(set(provided or ()) - set(codes))
     if unknown:
         raise ValidationFailed(errors=[{"column": "provided", "message": _("Not on this kind's checklist: %(c)s")

@@ -1,9 +1,12 @@
-"""Demo providers, and the demo provider user's and auditor's access to them."""
+"""Demo providers (seed_demo), and the demo provider user's and auditor's access to them.
+
+Providers are shared by every app, so they are seeded with the demo logins, before any app's demo data.
+"""
 
 from django.contrib.auth import get_user_model
 
-from core.models import Provider
-from core.providers import grant_provider_access
+from .models import Provider
+from .providers import grant_provider_access
 
 DEMO_PROVIDERS = [
     ("H32010001", "示范市第一人民医院", 3, "LOCAL"),
