@@ -19,7 +19,7 @@ from stdnum.cn import ric
 from core.errors import ValidationFailed
 
 from ..permissions import access_coverage
-from ..selectors.coverage import CoverageQuery, coverage_answer
+from ..selectors.coverage import CoverageQuery, coverage_answer, provider_by_code
 from ..services.coverage import log_coverage_lookup
 
 VISIT_TYPES = ("INPATIENT", "OUTPATIENT", "OUTPATIENT_SPECIAL")
@@ -31,6 +31,7 @@ PARAMETER_MESSAGES = {
     "date": _("date must be a real date written YYYY-MM-DD."),
     "visit_type": _("visit_type must be INPATIENT, OUTPATIENT or OUTPATIENT_SPECIAL."),
     "emergency": _("emergency must be 0 or 1."),
+    "provider_code": _("provider_code must be the code of a loaded provider."),
 }
 
 
@@ -124,22 +125,24 @@ class SpecialDiseaseSerializer(serializers.Serializer):
     diagnosis_categories = serializers.ListField(child=serializers.CharField())
 
 
-class AdjustmentSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    message = serializers.CharField()
-
-
 class BenefitsSerializer(serializers.Serializer):
     insurance_type = serializers.CharField()
     visit_type = serializers.CharField()
-    rated_as = serializers.CharField(required=False, help_text=_(
+    provider = ProviderSerializer(allow_null=True, help_text=_(
+        "The asking provider (for the office's staff, the one named by provider_code); null: none."))
+    rated_as = serializers.CharField(allow_null=True, help_text=_(
         "The policy row that applies: OUTPATIENT_SPECIAL without a valid registration is rated as OUTPATIENT."))
-    provider = ProviderSerializer(allow_null=True)
-    deductible = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True, required=False)
-    ratio_percent = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True, required=False,
+    deductible = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True, help_text=_(
+        "The deductible at this provider's level; null without a provider or a policy in force."))
+    ratio_percent = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True,
                                              help_text=_("The fund ratio after the out-of-area adjustment."))
-    base_ratio_percent = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True, required=False)
-    adjustments = AdjustmentSerializer(many=True, required=False)
+    base_ratio_percent = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True)
+    adjustments = serializers.ListField(child=serializers.CharField(), help_text=_(
+        "Reason codes of the calculation's step 5 (OUT_OF_AREA_REFERRAL, OUT_OF_AREA_NO_REFERRAL, …)."))
+    explanation = serializers.CharField(allow_blank=True, help_text=_("The ratio's reason, in words."))
+    fund_cap_remaining = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True, help_text=_(
+        "The annual fund cap less what the ledger shows paid this year."))
+    large_expense_cap_remaining = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
     referrals = ReferralSerializer(many=True)
     residence_elsewhere = ResidenceSerializer(many=True)
     special_diseases = SpecialDiseaseSerializer(many=True)
@@ -166,6 +169,8 @@ class Coverage(APIView):
                 "1 for an emergency (no out-of-area adjustment).")),
             OpenApiParameter("diagnosis_code", OpenApiTypes.STR, description=_(
                 "ICD-10 code, for an outpatient special disease: its category must be registered.")),
+            OpenApiParameter("provider_code", OpenApiTypes.STR, description=_(
+                "The office's staff only: the provider to rate the visit at (a provider's token is rated at its own).")),
         ],
         responses={200: CoverageSerializer, 400: OpenApiResponse(description=_("A missing or malformed parameter.")),
                    401: OpenApiResponse(description=_("No token.")),
@@ -174,6 +179,12 @@ class Coverage(APIView):
     def get(self, request):
         provider = access_coverage(request.user)
         query = parse_query(request.query_params)
+        if provider is None and request.query_params.get("provider_code"):  # the office asks for a provider
+            provider = provider_by_code(request.query_params["provider_code"].strip())
+            if provider is None:
+                raise ValidationFailed(PARAMETER_MESSAGES["provider_code"], code="invalid_provider_code",
+                                       errors=[{"column": "provider_code",
+                                                "message": PARAMETER_MESSAGES["provider_code"]}])
         answer = coverage_answer(query, provider)
         data = CoverageSerializer(answer.body).data
         answer.body = data

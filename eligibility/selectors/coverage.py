@@ -16,8 +16,12 @@ from core.models import Provider
 from enrollment.models import PersonStatus
 from enrollment.selectors import persons_with_status_on
 
-from ..models import CoverageLookup, Registration
+from ..calculation import HUNDRED, Episode, Reason, calculate, explain
+from ..models import CoverageLookup, PolicyVersion, Registration
 from ..models.registrations import RegistrationKind
+from .catalogue import diagnosis_category
+from .ledger import year_to_date
+from .policies import policy_in_force, policy_snapshot
 from .registrations import (
     REFERRAL_BEGIN_MONTHS,
     REFERRAL_FOLLOW_UP_MONTHS,
@@ -25,7 +29,12 @@ from .registrations import (
     registrations_valid_on,
 )
 
-__all__ = ["CoverageQuery", "coverage_answer", "lookups_of"]
+__all__ = ["CoverageQuery", "coverage_answer", "lookups_of", "provider_by_code"]
+
+# The reasons of step 5 that adjust the ratio out of area (or say why not).
+RATIO_REASONS = (Reason.SPECIAL_REGISTERED, Reason.SPECIAL_NOT_REGISTERED, Reason.OUT_OF_AREA_EMERGENCY,
+                 Reason.OUT_OF_AREA_CHOSEN_PROVIDER, Reason.OUT_OF_AREA_REFERRAL, Reason.OUT_OF_AREA_NO_REFERRAL,
+                 Reason.OUT_OF_AREA_NOT_PAYABLE)
 
 NOT_REGISTERED = "not_registered"
 NOT_YET_INSURED = "not_yet_insured"
@@ -70,7 +79,7 @@ def _reason(code: str, status: str | None = None) -> dict:
 def coverage_answer(query: CoverageQuery, provider: Provider | None) -> Answer:
     """What the coverage check answers for this person on this date at this provider."""
     person = (persons_with_status_on(query.on).filter(id_number=query.id_number)
-              .only("id", "insurance_type").first())
+              .only("id", "insurance_type").first())  # with its status in force on the date, one query
     if person is None:
         return Answer(None, {"covered": False, "policy": None, "measures": [], "reason": _reason(NOT_REGISTERED),
                              "benefits": None})
@@ -84,29 +93,62 @@ def coverage_answer(query: CoverageQuery, provider: Provider | None) -> Answer:
                                                                                             person.status_on)
         body["benefits"] = None
     else:
-        body["benefits"] = _benefits(query, person.insurance_type, provider, registrations, policy)
+        body["benefits"] = _benefits(query, person, provider, registrations, policy)
     return Answer(person.pk, body)
 
 
-def policy_in_force_for(insurance_type: str, on: date):
-    return None
+def policy_in_force_for(insurance_type: str, on: date) -> PolicyVersion | None:
+    return policy_in_force(insurance_type=insurance_type, on=on)
 
 
-def _policy(policy) -> dict | None:
-    return None
+def _policy(policy: PolicyVersion | None) -> dict | None:
+    if policy is None:
+        return None
+    return {"id": policy.pk, "name": policy.name, "insurance_type": policy.insurance_type,
+            "effective_from": policy.effective_from, "effective_to": policy.effective_to}
 
 
 def _applies_at(registration: Registration, provider: Provider | None) -> bool | None:
     return None if provider is None else provider.code in registration.provider_codes
 
 
-def _benefits(query: CoverageQuery, insurance_type: str, provider: Provider | None, registrations, policy) -> dict:
+def _rate(query: CoverageQuery, person, provider: Provider | None, registrations, policy) -> dict:
+    """The deductible and the fund ratio that would apply at this provider (step 5 of
+    spec/benefit-calculation.md, by the calculation itself on an empty bill), and the fund's room
+    left this year from the ledger."""
+    if policy is None or provider is None:
+        return {"rated_as": None, "deductible": None, "ratio_percent": None, "base_ratio_percent": None,
+                "adjustments": [], "explanation": "", "fund_cap_remaining": None,
+                "large_expense_cap_remaining": None}
+    category = diagnosis_category(query.diagnosis_code)
+    special = [r for r in registrations if r.kind == RegistrationKind.SPECIAL_DISEASE
+               and (not category or category in r.diagnosis_categories)]
+    episode = Episode(
+        insurance_type=person.insurance_type, visit_type=query.visit_type, provider_level=provider.level,
+        provider_area=provider.area, emergency=query.emergency, special_disease_registered=bool(special),
+        referral_valid=any(r.kind == RegistrationKind.REFERRAL and _applies_at(r, provider) for r in registrations),
+        chosen_provider=any(r.kind == RegistrationKind.RESIDENCE_ELSEWHERE and _applies_at(r, provider)
+                            for r in registrations))
+    result = calculate(policy_snapshot(policy), year_to_date(person_id=person.pk, year=query.on.year), episode, [])
+    ratio_step = next(step for step in explain(result) if step.code == "ratio")
+    return {
+        "rated_as": result.rated_as, "deductible": result.policy_deductible,
+        "ratio_percent": result.ratio * HUNDRED, "base_ratio_percent": result.base_ratio * HUNDRED,
+        "adjustments": [code for code in result.reasons if code in RATIO_REASONS],
+        "explanation": ratio_step.reason, "fund_cap_remaining": result.cap_remaining_before,
+        "large_expense_cap_remaining": (result.large_expense_remaining_before
+                                        if result.large_expense_ratio is not None else None),
+    }
+
+
+def _benefits(query: CoverageQuery, person, provider: Provider | None, registrations, policy) -> dict:
     referrals = [r for r in registrations if r.kind == RegistrationKind.REFERRAL]
     residence = [r for r in registrations if r.kind == RegistrationKind.RESIDENCE_ELSEWHERE]
     special = [r for r in registrations if r.kind == RegistrationKind.SPECIAL_DISEASE]
     return {
-        "insurance_type": insurance_type,
+        "insurance_type": person.insurance_type,
         "visit_type": query.visit_type,
+        **_rate(query, person, provider, registrations, policy),
         "provider": None if provider is None else {
             "code": provider.code, "name": provider.name, "level": provider.level, "area": provider.area},
         "referrals": [{
@@ -122,6 +164,10 @@ def _benefits(query: CoverageQuery, insurance_type: str, provider: Provider | No
             "number": r.number, "valid_from": r.valid_from, "valid_to": r.valid_to,
             "diagnosis_categories": list(r.diagnosis_categories)} for r in special],
     }
+
+
+def provider_by_code(code: str) -> Provider | None:
+    return Provider.objects.filter(code=code).first()
 
 
 def lookups_of(person_id: int):

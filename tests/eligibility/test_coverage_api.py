@@ -49,8 +49,60 @@ def test_a_covered_person(hospital):
     person = PersonFactory(insurance_type="EMP", status_date=date(2020, 1, 1))
     body = ask(hospital, person).json()
     assert body["covered"] is True and body["measures"] == [] and "reason" not in body
-    assert body["benefits"]["provider"] == {"code": "H11010001", "name": "北京协和医院", "level": 3, "area": "OUT"}
+    assert body["policy"]["insurance_type"] == "EMP" and body["policy"]["effective_from"] == "2020-01-01"
+    benefits = body["benefits"]
+    assert benefits["provider"] == {"code": "H11010001", "name": "北京协和医院", "level": 3, "area": "OUT"}
+    assert (benefits["deductible"], benefits["base_ratio_percent"], benefits["ratio_percent"]) == (
+        "900.00", "80.00", "70.00")  # out of area, level 3, no referral: 10 points less
+    assert benefits["adjustments"] == ["OUT_OF_AREA_NO_REFERRAL"] and "10" in benefits["explanation"]
+    assert (benefits["fund_cap_remaining"], benefits["large_expense_cap_remaining"]) == ("300000.00", "400000.00")
     assert [k for k, v in body.items() if isinstance(v, bool)] == ["covered"]
+
+
+def _staff(user):
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+@pytest.mark.parametrize(("code", "visit_type", "deductible", "ratio"), [
+    ("H32010001", "INPATIENT", "900.00", "80.00"),  # local, level 3
+    ("H32010003", "INPATIENT", "300.00", "90.00"),  # local, level 1
+    ("H11010003", "INPATIENT", "300.00", "0.00"),  # out of area, level 1, no referral: not payable
+    ("H32010001", "OUTPATIENT", "0.00", "50.00"),
+    ("H32010001", "OUTPATIENT_SPECIAL", "0.00", "50.00"),  # no registration: rated as general outpatient
+])
+def test_office_staff_ask_at_a_named_provider(clerk, providers, code, visit_type, deductible, ratio):
+    person = PersonFactory(insurance_type="EMP")
+    benefits = ask(_staff(clerk), person, visit_type=visit_type, provider_code=code).json()["benefits"]
+    assert (benefits["provider"]["code"], benefits["deductible"], benefits["ratio_percent"]) == (code, deductible, ratio)
+
+
+def test_office_staff_without_a_provider_get_no_rate_and_an_unknown_code_is_a_400(clerk, providers):
+    person = PersonFactory()
+    benefits = ask(_staff(clerk), person).json()["benefits"]
+    assert benefits["provider"] is None and benefits["deductible"] is None and benefits["ratio_percent"] is None
+    response = ask(_staff(clerk), person, provider_code="H404")
+    assert response.status_code == 400 and response.json()["code"] == "invalid_provider_code"
+
+
+def test_a_registered_special_disease_takes_its_ratio_for_a_listed_diagnosis(clerk, providers):
+    person = PersonFactory(insurance_type="RES")
+    _register(person, Kind.SPECIAL_DISEASE, "M-1", approved_on=date(2026, 1, 1), valid_from=date(2026, 1, 1),
+              diagnosis_categories=["E11"])
+    client = _staff(clerk)
+    listed = ask(client, person, visit_type="OUTPATIENT_SPECIAL", provider_code="H32010001", diagnosis_code="e11.9")
+    other = ask(client, person, visit_type="OUTPATIENT_SPECIAL", provider_code="H32010001", diagnosis_code="I10")
+    assert (listed.json()["benefits"]["rated_as"], listed.json()["benefits"]["ratio_percent"]) == (
+        "OUTPATIENT_SPECIAL", "70.00")
+    assert (other.json()["benefits"]["rated_as"], other.json()["benefits"]["ratio_percent"]) == ("OUTPATIENT", "50.00")
+    assert listed.json()["benefits"]["large_expense_cap_remaining"] is None  # RES has no tier
+
+
+def test_no_policy_in_force_leaves_the_person_covered_without_a_rate(hospital):
+    person = PersonFactory(status_date=date(2010, 1, 1))
+    body = ask(hospital, person, on="2019-06-01").json()
+    assert body["covered"] is True and body["policy"] is None and body["benefits"]["ratio_percent"] is None
 
 
 def test_a_person_suspended_on_the_date_is_not_covered_and_is_again_once_active(hospital):
@@ -90,11 +142,14 @@ def test_a_penalised_person_stays_covered_and_the_measure_is_listed(hospital, me
     assert ask(hospital, person, on="2027-01-01").json()["measures"] == []
 
 
-def test_a_valid_referral_to_the_asking_provider_is_listed(hospital):
-    person = PersonFactory()
+def test_a_valid_referral_to_the_asking_provider_is_listed_and_takes_five_points(hospital):
+    person = PersonFactory(insurance_type="EMP")
     _register(person, Kind.REFERRAL, "Z-1", approved_on=date(2026, 5, 1), provider_codes=["H11010001", "H11010002"])
     _register(person, Kind.REFERRAL, "Z-2", approved_on=date(2026, 5, 1), provider_codes=["H31010001"])
-    referrals = ask(hospital, person).json()["benefits"]["referrals"]
+    benefits = ask(hospital, person).json()["benefits"]
+    assert (benefits["ratio_percent"], benefits["adjustments"]) == ("75.00", ["OUT_OF_AREA_REFERRAL"])
+    assert ask(hospital, person, emergency="1").json()["benefits"]["ratio_percent"] == "80.00"
+    referrals = benefits["referrals"]
     assert [(r["number"], r["applies_here"], r["begin_by"], r["follow_up_until"]) for r in referrals] == [
         ("Z-1", True, "2026-08-01", "2027-05-01"), ("Z-2", False, "2026-08-01", "2027-05-01")]
     assert ask(hospital, person, on="2026-08-02").json()["benefits"]["referrals"] == []
@@ -107,11 +162,13 @@ def test_a_referral_used_in_time_covers_follow_ups_within_the_year(hospital):
     assert [r["number"] for r in ask(hospital, person, on="2027-05-01").json()["benefits"]["referrals"]] == ["Z-1"]
 
 
-def test_residence_elsewhere_at_a_chosen_provider_applies_there(hospital):
-    person = PersonFactory()
+def test_residence_elsewhere_at_a_chosen_provider_applies_there_without_adjustment(hospital):
+    person = PersonFactory(insurance_type="EMP")
     _register(person, Kind.RESIDENCE_ELSEWHERE, "R-1", approved_on=date(2026, 1, 1), valid_from=date(2026, 1, 1),
               provider_codes=["H11010001"])
-    residence = ask(hospital, person).json()["benefits"]["residence_elsewhere"]
+    benefits = ask(hospital, person).json()["benefits"]
+    assert (benefits["ratio_percent"], benefits["adjustments"]) == ("80.00", ["OUT_OF_AREA_CHOSEN_PROVIDER"])
+    residence = benefits["residence_elsewhere"]
     assert [(r["number"], r["applies_here"]) for r in residence] == [("R-1", True)]
 
 
