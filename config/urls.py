@@ -22,6 +22,7 @@ urlpatterns = [
     path("verify/<str:code>", core_views.verify_letter, name="verify_letter"),
     path("healthz", core_views.healthz, name="healthz"),
     path("enrollment/", include("enrollment.urls")),
+    path("eligibility/", include("eligibility.urls")),
     path("supervision/", include("supervision.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -19,7 +19,8 @@ from ..models.registrations import PenaltyMeasure, RegistrationKind
 
 __all__ = [
     "REFERRAL_BEGIN_MONTHS", "REFERRAL_FOLLOW_UP_MONTHS", "AddMonths", "ReferralWindow", "active_penalties",
-    "add_months", "referral_window", "registrations_of", "registrations_valid_on", "valid_on",
+    "add_months", "referral_window", "registration_list", "registrations_of", "registrations_valid_on", "valid_on",
+    "with_state",
 ]
 
 REFERRAL_BEGIN_MONTHS = 3
@@ -84,3 +85,43 @@ def active_penalties(person_id: int, on: date) -> QuerySet[Registration]:
 def registrations_of(person_id: int) -> QuerySet[Registration]:
     """All of a person's registrations, revoked ones included, the latest approval first."""
     return _with_window(Registration.objects.filter(person_id=person_id)).order_by("-approved_on", "-id")
+
+
+def registration_list() -> QuerySet[Registration]:
+    """Every registration with its person, the latest approval first (the registrations page)."""
+    return _with_window(Registration.objects.select_related("person")).order_by("-approved_on", "-id")
+
+
+def _upcoming(on: date) -> Q:
+    return (Q(status=Registration.Status.ACTIVE)
+            & ((Q(kind=RegistrationKind.REFERRAL) & Q(approved_on__gt=on))
+               | (~Q(kind=RegistrationKind.REFERRAL) & Q(valid_from__gt=on))))
+
+
+def with_state(queryset: QuerySet, state: str, on: date) -> QuerySet:
+    """Narrow registrations (annotated by _with_window) to a state on a date: in_force, upcoming,
+    ended (neither, and not revoked) or revoked."""
+    if state == "in_force":
+        return queryset.filter(valid_on(on))
+    if state == "upcoming":
+        return queryset.filter(_upcoming(on))
+    if state == "ended":
+        return queryset.filter(status=Registration.Status.ACTIVE).exclude(valid_on(on)).exclude(_upcoming(on))
+    if state == "revoked":
+        return queryset.filter(status=Registration.Status.REVOKED)
+    return queryset
+
+
+def state_on(registration: Registration, on: date) -> str:
+    """The state of one registration on a date (as with_state filters)."""
+    if registration.status == Registration.Status.REVOKED:
+        return "revoked"
+    if registration.kind == RegistrationKind.REFERRAL:
+        window = referral_window(registration)
+        if on < registration.approved_on:
+            return "upcoming"
+        in_force = on <= window.begin_by or (registration.first_used_on is not None and on <= window.follow_up_until)
+        return "in_force" if in_force else "ended"
+    if registration.valid_from and on < registration.valid_from:
+        return "upcoming"
+    return "ended" if registration.valid_to and on > registration.valid_to else "in_force"
