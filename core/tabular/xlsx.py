@@ -250,10 +250,14 @@ class Workbook:
         parts: list[str] = []
         count = 0
 
-        def too_many(n):
-            return refuse("too_many_strings", _(
-                "The workbook declares %(n)s distinct texts, more than the %(limit)s a file may hold: it is "
-                "refused unread.") % {"n": f"{n:,}", "limit": f"{limits.max_shared_strings:,}"})
+        def too_many(declared=None):
+            if declared is None:
+                message = _("The workbook holds more than %(limit)s distinct texts: it is refused.")
+            else:
+                message = _("The workbook declares %(n)s distinct texts, more than the %(limit)s a file may hold: "
+                            "it is refused unread.")
+            return refuse("too_many_strings", message % {"n": f"{declared or 0:,}",
+                                                         "limit": f"{limits.max_shared_strings:,}"})
 
         def start(name, attrs):
             tag = _local(name)
@@ -277,7 +281,7 @@ class Workbook:
             elif tag == "si":
                 count += 1
                 if count > limits.max_shared_strings:
-                    raise too_many(count)
+                    raise too_many()
                 strings.add("".join(parts))
                 if strings.chars > limits.max_text:
                     raise refuse("too_many_strings", _(
