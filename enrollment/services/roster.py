@@ -23,8 +23,8 @@ reach the register only when the application is registered (apply_roster, set-ba
 
 import hashlib
 import re
-from decimal import Decimal
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import PurePath
 
 from django.conf import settings

@@ -1,7 +1,6 @@
 """core.tabular: CSV, XLSX and JSON read into numbered rows under a mapped header; every bad or
 hostile file refused with its own code and a message naming where, in bounded time and memory."""
 
-import codecs
 import datetime
 import functools
 import io
@@ -14,7 +13,16 @@ import openpyxl
 import pytest
 
 from core.errors import TooLarge, UnreadableFile
-from core.tabular import FIELD_LIMIT, Column, Formula, Limits, MissingColumns, as_text, open_table, sniff_format
+from core.tabular import (
+    FIELD_LIMIT,
+    Column,
+    Formula,
+    Limits,
+    MissingColumns,
+    as_text,
+    open_table,
+    sniff_format,
+)
 from tests import workbooks as wb
 
 pytestmark = pytest.mark.usefixtures("english")

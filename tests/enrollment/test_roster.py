@@ -17,8 +17,8 @@ from enrollment.identity import with_id_check_character
 from enrollment.models import Application, Person, RosterEntry, RosterUpload
 from enrollment.services import roster
 from enrollment.services.roster import upload_roster
-from tests.enrollment.test_applications import add_persons, new_id_numbers, roster_bytes, roster_file
 from tests import workbooks
+from tests.enrollment.test_applications import add_persons, new_id_numbers, roster_bytes, roster_file
 from tests.factories import PersonFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_pages")]
