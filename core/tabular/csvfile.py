@@ -59,8 +59,8 @@ def _scan(stream, encoding: str, limits: Limits) -> int | None:
         if "\x00" in text:
             raise nul_byte(newlines + 1 + text.count("\n", 0, text.index("\x00")))
         if text:
-            newlines += text.count("\n")
-            open_line = not text.endswith("\n")
+            newlines += max(text.count("\n"), text.count("\r"))  # CRLF, LF, or the old Mac's CR
+            open_line = not text.endswith(("\n", "\r"))
         if newlines + open_line > limits.max_lines:
             raise too_many_lines(limits.max_lines)
         if not chunk:
@@ -81,6 +81,7 @@ class _Lines:
         self.stream, self.encoding, self.limits = stream, encoding, limits
         self.line = 0  # the last line handed out
         self.record_chars = 0
+        self.newline = "\n"  # "\r" for a file with no LF at all (Excel for Mac's "CSV (Macintosh)")
         self._iter = self._generate()
 
     def __iter__(self):
@@ -100,11 +101,16 @@ class _Lines:
         self.stream.seek(0)
         decoder = codecs.getincrementaldecoder(self.encoding)()
         pending = ""
+        first = True
         while True:
             chunk = self.stream.read(CHUNK)
             pending += decoder.decode(chunk, final=not chunk)
+            if first:
+                first = False
+                if "\n" not in pending and "\r" in pending:
+                    self.newline = "\r"
             start = 0
-            while (end := pending.find("\n", start)) >= 0:
+            while (end := pending.find(self.newline, start)) >= 0:
                 yield self._take(pending[start:end + 1])
                 start = end + 1
             pending = pending[start:]

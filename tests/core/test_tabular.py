@@ -85,6 +85,12 @@ def test_an_optional_column_may_be_left_out_and_a_missing_one_is_named():
     assert staff.errors[0]["message"] == "No column “身份证号” in the header row (accepted: 身份证号, 证件号码)."
 
 
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"], ids=["LF", "CRLF", "CR"])
+def test_every_line_ending_reads_the_same(newline):
+    _table, rows = read(newline.join(["claim_no,amount", "A,1", "B,2", ""]).encode())
+    assert [(r.number, r.values["claim_no"], r.values["amount"]) for r in rows] == [(2, "A", "1"), (3, "B", "2")]
+
+
 def test_a_quoted_field_spanning_lines_keeps_the_row_number_and_gives_the_line():
     data = b'claim_no,amount,note\nA,1,"two\nlines"\nB,2,\n'
     _table, rows = read(data)
