@@ -129,16 +129,20 @@ class Workbook:
             infos = self.zip.infolist()
         except _ZIP_ERRORS:
             raise not_a_workbook() from None
-        unpacked = sum(info.file_size for info in infos)
-        if unpacked > limits.max_unpacked:
-            raise refuse("workbook_too_large", _(
-                "The workbook would unpack to %(mb)d MB, more than the %(limit)d MB allowed: it is refused unread.")
-                % {"mb": unpacked // 2**20, "limit": limits.max_unpacked // 2**20})
-        self._names = {info.filename.lower(): info.filename for info in infos}
         try:
-            self._read_structure()
-        except _ZIP_ERRORS as exc:
-            raise damaged(str(exc)[:200]) from None
+            unpacked = sum(info.file_size for info in infos)
+            if unpacked > limits.max_unpacked:
+                raise refuse("workbook_too_large", _(
+                    "The workbook would unpack to %(mb)d MB, more than the %(limit)d MB allowed: it is refused "
+                    "unread.") % {"mb": unpacked // 2**20, "limit": limits.max_unpacked // 2**20})
+            self._names = {info.filename.lower(): info.filename for info in infos}
+            try:
+                self._read_structure()
+            except _ZIP_ERRORS as exc:
+                raise damaged(str(exc)[:200]) from None
+        except BaseException:
+            self.zip.close()
+            raise
 
     def close(self) -> None:
         self.zip.close()
