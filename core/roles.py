@@ -16,6 +16,7 @@ class Role(models.TextChoices):
     SUPERVISOR = "supervisor", _("Supervisor")
     PROVIDER = "provider", _("Provider")
     ADMIN = "admin", _("Administrator")
+    SYSTEM = "system", _("System (scheduled jobs and automatic decisions)")  # core.system's user only
 
 
 # Roles that work on the office's side of the counter (not providers).

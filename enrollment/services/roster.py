@@ -35,6 +35,7 @@ from django.utils.translation import gettext as _
 from core.audit import record, record_many
 from core.errors import InvalidTransition, TooLarge, ValidationFailed
 from core.masking import mask_id_number
+from core.workflow import begin_edit, finish
 
 from ..identity import IdentityError, birth_date_of, check_id_number, gender_of, pinyin_initials
 from ..models import Application, InsuranceType, Person, PersonStatus, RosterEntry, RosterUpload, StatusChange
@@ -334,7 +335,7 @@ def upload_roster(*, actor, application: Application, file, expected_version: in
     when it is not valid; a file over the size limit is refused before it is read, with an
     audit entry saying so.
     """
-    from .applications.common import lock, today
+    from .applications.common import today
 
     _check_can_upload(actor, application)
     name = PurePath(getattr(file, "name", "") or "roster").name[:255]
@@ -352,7 +353,8 @@ def upload_roster(*, actor, application: Application, file, expected_version: in
     parsed = read_roster(data, name)
     rows = validate_rows(parsed, today=today(), application=application) if parsed.columns else []
     with transaction.atomic():
-        locked = lock(application, expected_version)
+        move = begin_edit(application, actor=actor, expected_version=expected_version)
+        locked = move.obj
         _check_can_upload(actor, locked)
         RosterUpload.objects.filter(application=locked, is_current=True).update(is_current=False)
         upload = RosterUpload(
@@ -367,12 +369,9 @@ def upload_roster(*, actor, application: Application, file, expected_version: in
                 RosterEntry(upload=upload, line_no=r.row, id_number=r.id_number, name=r.name, phone=r.phone,
                             gender=gender_of(r.id_number), birth_date=birth_date_of(r.id_number)) for r in rows
             ], batch_size=2000)
-        locked.version += 1
-        locked.save(update_fields=["version"])
-        record(actor, "enrollment.application.roster_uploaded", locked, None, {
+        finish(move, action="enrollment.application.roster_uploaded", after={
             "upload": upload.pk, "file": name, "sha256": digest, "size": len(data), "encoding": parsed.encoding,
             "rows": upload.row_count, "errors": upload.error_count, "valid": upload.is_valid})
-    application.version = locked.version
     return upload
 
 
