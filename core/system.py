@@ -34,3 +34,8 @@ def system_user():
     user.groups.add(group)
     return user
 
+
+
+def is_system(user) -> bool:
+    """Whether `user` is the system user (pages say "the nightly schedule" instead of its name)."""
+    return getattr(user, "username", None) == SYSTEM_USERNAME and not getattr(user, "is_active", True)

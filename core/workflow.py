@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 
-from .audit import record
+from .audit import record, record_many
 from .errors import ConcurrentEdit, InvalidTransition, PermissionDenied
 from .roles import has_role
 
@@ -135,6 +135,20 @@ def finish(move: Move, *, action: str | None = None, changes: dict | None = None
         for f in model._meta.concrete_fields:
             setattr(move.caller, f.attname, getattr(locked, f.attname))
     return locked
+
+
+def finish_many(model, to: str, moved: list[tuple], *, actor, action: str | None = None,
+                after: dict | None = None) -> int:
+    """The audit entries of a set-based move, one per row: `moved` holds (pk, previous state, text)
+    of each row that one UPDATE, restricted to the states movable_from() gave this actor, moved to
+    `to` (setting the state and bumping the version itself). Run in that UPDATE's transaction.
+    """
+    for source in {row[1] for row in moved}:
+        check_move(model, source, to, actor)
+    code = action or f"{model._meta.app_label}.{model._meta.model_name}.{to.lower()}"
+    label = model._meta.label_lower
+    return record_many(actor, code, [((label, str(pk), text), {"status": source}, {"status": to, **(after or {})})
+                                     for pk, source, text in moved])
 
 
 def transition(obj, to: str, *, actor, action: str | None = None, changes: dict | None = None, note: str = "",

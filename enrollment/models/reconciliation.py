@@ -3,6 +3,14 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.roles import Role
+
+# Who works the discrepancies (enrollment.permissions reads these too); the night acts as the system.
+RESOLVERS = (Role.CLERK, Role.REVIEWER, Role.SENIOR_REVIEWER, Role.ADMIN)
+ESCALATORS = (*RESOLVERS, Role.SUPERVISOR)
+RUNNERS = (Role.REVIEWER, Role.SENIOR_REVIEWER, Role.SUPERVISOR, Role.ADMIN)
+NIGHT = (Role.SYSTEM,)
+
 
 class ReconciliationRun(models.Model):
     """One night's comparison with the agency's extract: one row per date, retried in place.
@@ -16,6 +24,16 @@ class ReconciliationRun(models.Model):
         SUCCEEDED = "SUCCEEDED", _("Succeeded")
         REJECTED = "REJECTED", _("File rejected")
         FAILED = "FAILED", _("Failed")
+
+    # A run is started from the page (RUNNERS) or by the night (the system); it may be done again
+    # for its date in any state, RUNNING included (a worker that died mid-run left it so).
+    _ANY = RUNNERS + NIGHT
+    TRANSITIONS = {
+        Status.RUNNING: {Status.SUCCEEDED: _ANY, Status.REJECTED: _ANY, Status.FAILED: _ANY, Status.RUNNING: _ANY},
+        Status.SUCCEEDED: {Status.RUNNING: _ANY},
+        Status.REJECTED: {Status.RUNNING: _ANY},
+        Status.FAILED: {Status.RUNNING: _ANY},
+    }
 
     run_date = models.DateField(_("date"), unique=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.RUNNING)
@@ -65,6 +83,20 @@ class Discrepancy(models.Model):
         KEEP_OURS = "KEEP_OURS", _("Ours kept, to report back")
         ESCALATED = "ESCALATED", _("Escalated to the ledger")
 
+    class Status(models.TextChoices):
+        OPEN = "OPEN", _("Open")
+        KEPT = "KEPT", _("Ours kept")
+        ESCALATED = "ESCALATED", _("Escalated")
+        CLOSED = "CLOSED", _("Closed")
+
+    TRANSITIONS = {
+        Status.OPEN: {Status.KEPT: RESOLVERS, Status.ESCALATED: ESCALATORS, Status.CLOSED: RESOLVERS + NIGHT},
+        Status.KEPT: {Status.ESCALATED: ESCALATORS, Status.CLOSED: RESOLVERS + NIGHT},
+        # Escalated again: the ledger counts the report again (and reopens its entry if it was closed).
+        Status.ESCALATED: {Status.ESCALATED: ESCALATORS, Status.KEPT: RESOLVERS, Status.CLOSED: RESOLVERS + NIGHT},
+        Status.CLOSED: {},
+    }
+
     class CloseReason(models.TextChoices):
         GONE = "GONE", _("No longer in the extract")
         RESOLVED = "RESOLVED", _("Resolved")
@@ -83,6 +115,7 @@ class Discrepancy(models.Model):
     first_seen = models.DateField(_("first seen"))
     last_seen = models.DateField(_("last seen"))
     nights_seen = models.PositiveIntegerField(_("nights seen"), default=1)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
     close_reason = models.CharField(max_length=10, choices=CloseReason.choices, blank=True)
     resolution = models.CharField(_("resolution"), max_length=12, choices=Resolution.choices, blank=True)
@@ -100,6 +133,9 @@ class Discrepancy(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["kind", "id_number", "field"], condition=Q(closed_on__isnull=True),
                                     name="one_open_discrepancy"),
+            models.CheckConstraint(condition=Q(status="CLOSED", closed_on__isnull=False)
+                                   | (~Q(status="CLOSED") & Q(closed_on__isnull=True)),
+                                   name="discrepancy_closed_on_when_closed"),
         ]
         indexes = [
             # The discrepancy list: open ones by kind and age.
