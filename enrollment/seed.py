@@ -2,11 +2,10 @@
 
 from django.db import transaction
 
-from core.audit import record
-
 from . import demo
 from .identity import pinyin_initials
 from .models import Employer, Person, StatusChange
+from .services.register import record_bulk_change
 
 
 def seed_enrollment(*, persons: int = 3000) -> str:
@@ -42,8 +41,8 @@ def _seed_persons(n: int, employer_codes: list[str]) -> int:
         batch_size=2000, ignore_conflicts=True,
     )
     if new:
-        record(None, "enrollment.register.seeded", ("enrollment.register", "demo", "demo register"), None,
-               {"persons": len(new)})
+        record_bulk_change(actor=None, action="enrollment.register.seeded", scope="demo register",
+                           detail={"persons": len(new)})
     return len(new)
 
 

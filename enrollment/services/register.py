@@ -127,6 +127,12 @@ def update_person(*, actor, person: Person, changes: dict, expected_version: int
     return locked
 
 
+def record_bulk_change(*, actor, action: str, scope: str, detail: dict) -> None:
+    """The one audit entry of a set-based change to the register (a load from a file, the demo data),
+    written in the caller's transaction: `scope` names what was loaded (a file name)."""
+    record(actor, action, ("enrollment.register", scope[:64], scope), None, detail)
+
+
 @transaction.atomic
 def register_employer(*, actor, uscc: str, name: str, address: str = "", contact_name: str = "",
                       contact_phone: str = "", schemes: list[str] | None = None,
