@@ -11,7 +11,7 @@ from core.errors import ValidationFailed
 
 from ...models import Application, Employer, InsuranceType, Person, PersonStatus, StatusChange
 from .. import roster
-from ..register import register_employer, register_person, update_person
+from ..register import end_insurance, register_employer, register_person, update_person
 
 Kind = Application.Kind
 SOURCE = StatusChange.Source.APPLICATION
@@ -72,9 +72,8 @@ def _add_persons(actor, app: Application) -> dict:
 
 
 def _remove_persons(actor, app: Application) -> dict:
-    for person in _persons_to_remove(app):
-        update_person(actor=actor, person=person, source=SOURCE, reference=app.number,
-                      changes={"status": PersonStatus.TERMINATED, "status_date": app.effective_date})
+    end_insurance(actor=actor, persons=_persons_to_remove(app), status_date=app.effective_date, source=SOURCE,
+                  reference=app.number)
     return {}
 
 
@@ -102,8 +101,8 @@ def _transfer_in(actor, app: Application) -> dict:
 
 
 def _transfer_out(actor, app: Application) -> dict:
-    update_person(actor=actor, person=app.person, source=SOURCE, reference=app.number,
-                  changes={"status": PersonStatus.TERMINATED, "status_date": app.effective_date})
+    end_insurance(actor=actor, persons=list(Person.objects.select_for_update().filter(pk=app.person_id)),
+                  status_date=app.effective_date, source=SOURCE, reference=app.number)
     return {}
 
 
