@@ -21,7 +21,8 @@ edit that keeps the state (ticking a checklist, a new staff list) is begin_edit(
 
 Scheduled jobs and automatic decisions act as the system user (core.system): its role is granted
 moves in the tables like any other, so nothing skips the check. A set-based move (the night
-closing what disappeared, in one UPDATE) changes only rows in the states movable_from() allows.
+closing what disappeared, in one UPDATE) changes only rows in the states movable_from() allows
+for its actor, and finish_many() writes their audit entries in one insert.
 """
 
 from dataclasses import dataclass
