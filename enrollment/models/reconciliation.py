@@ -10,6 +10,7 @@ RESOLVERS = (Role.CLERK, Role.REVIEWER, Role.SENIOR_REVIEWER, Role.ADMIN)
 ESCALATORS = (*RESOLVERS, Role.SUPERVISOR)
 RUNNERS = (Role.REVIEWER, Role.SENIOR_REVIEWER, Role.SUPERVISOR, Role.ADMIN)
 NIGHT = (Role.SYSTEM,)
+_RUN = RUNNERS + NIGHT
 
 
 class ReconciliationRun(models.Model):
@@ -27,12 +28,11 @@ class ReconciliationRun(models.Model):
 
     # A run is started from the page (RUNNERS) or by the night (the system); it may be done again
     # for its date in any state, RUNNING included (a worker that died mid-run left it so).
-    _ANY = RUNNERS + NIGHT
     TRANSITIONS = {
-        Status.RUNNING: {Status.SUCCEEDED: _ANY, Status.REJECTED: _ANY, Status.FAILED: _ANY, Status.RUNNING: _ANY},
-        Status.SUCCEEDED: {Status.RUNNING: _ANY},
-        Status.REJECTED: {Status.RUNNING: _ANY},
-        Status.FAILED: {Status.RUNNING: _ANY},
+        Status.RUNNING: {Status.SUCCEEDED: _RUN, Status.REJECTED: _RUN, Status.FAILED: _RUN, Status.RUNNING: _RUN},
+        Status.SUCCEEDED: {Status.RUNNING: _RUN},
+        Status.REJECTED: {Status.RUNNING: _RUN},
+        Status.FAILED: {Status.RUNNING: _RUN},
     }
 
     run_date = models.DateField(_("date"), unique=True)
@@ -66,9 +66,13 @@ class Discrepancy(models.Model):
     """A difference between the agency's extract and the register (spec/agency-extract.md).
 
     Identified by kind, id_number (as written, for INVALID_ROW) and field: at most one open
-    discrepancy per identity (a partial unique index), which each night's run upserts. It closes
-    itself when the difference is gone; a clerk resolves it by taking the agency's value, keeping
-    ours (to report back) or escalating it to the problem ledger.
+    discrepancy per identity (a partial unique index), which each night's run upserts. The night
+    closes it, as the system user, when the difference is gone; a clerk resolves it by taking the
+    agency's value (closed), keeping ours (to report back) or escalating it to the problem ledger.
+    `status` is the state those moves follow (TRANSITIONS, through core.workflow); `closed_on` is
+    set exactly when it is CLOSED (a check constraint), and the open ones' indexes use it. The
+    night bumps `version` when the values it shows change, so a resolution from an older page is
+    refused.
     """
 
     class Kind(models.TextChoices):
