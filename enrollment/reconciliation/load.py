@@ -15,10 +15,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.audit import record
-
 from ..identity import pinyin_initials
 from ..models import Person
+from ..services.register import record_bulk_change
 from . import sql
 from .extract import ExtractRejected, stage_file
 from .stopwatch import Stopwatch
@@ -127,7 +126,7 @@ def load_register(path: Path, *, actor=None) -> LoadResult:
         persons = cur.fetchone()[0]
         result = LoadResult(created=created, updated=updated, unchanged=staged.rows - created - updated,
                             persons=persons, sha256=staged.sha256, timings=timings)
-        record(actor, "enrollment.register.loaded", ("enrollment.register", path.name[:64], path.name), None, {
+        record_bulk_change(actor=actor, action="enrollment.register.loaded", scope=path.name, detail={
             "file": str(path), "sha256": staged.sha256, "rows": staged.rows, "created": created,
             "updated": updated, "unchanged": result.unchanged, "persons": persons,
         })

@@ -36,6 +36,7 @@ from core.audit import record, record_many
 from core.errors import InvalidTransition, TooLarge, UnreadableFile, ValidationFailed
 from core.masking import mask_id_number
 from core.tabular import CSV, XLSX, Column, Formula, Limits, MissingColumns, as_text, open_table
+from core.workflow import begin_edit, finish
 
 from ..identity import IdentityError, birth_date_of, check_id_number, gender_of, pinyin_initials
 from ..models import Application, InsuranceType, Person, PersonStatus, RosterEntry, RosterUpload, StatusChange
@@ -265,13 +266,14 @@ def upload_roster(*, actor, application: Application, file, expected_version: in
     when it is not valid; a file that cannot be read (TooLarge, UnreadableFile) is refused and
     nothing kept but an audit entry saying so.
     """
-    from .applications.common import lock, today
+    from .applications.common import today
 
     _check_can_upload(actor, application)
     name, data, digest, parsed = _read_upload(actor, application, file)
     rows = validate_rows(parsed, today=today(), application=application) if parsed.columns else []
     with transaction.atomic():
-        locked = lock(application, expected_version)
+        move = begin_edit(application, actor=actor, expected_version=expected_version)
+        locked = move.obj
         _check_can_upload(actor, locked)
         RosterUpload.objects.filter(application=locked, is_current=True).update(is_current=False)
         upload = RosterUpload(
@@ -286,12 +288,9 @@ def upload_roster(*, actor, application: Application, file, expected_version: in
                 RosterEntry(upload=upload, line_no=r.row, id_number=r.id_number, name=r.name, phone=r.phone,
                             gender=gender_of(r.id_number), birth_date=birth_date_of(r.id_number)) for r in rows
             ], batch_size=2000)
-        locked.version += 1
-        locked.save(update_fields=["version"])
-        record(actor, "enrollment.application.roster_uploaded", locked, None, {
+        finish(move, action="enrollment.application.roster_uploaded", after={
             "upload": upload.pk, "file": name, "sha256": digest, "size": len(data), "encoding": parsed.encoding,
             "rows": upload.row_count, "errors": upload.error_count, "valid": upload.is_valid})
-    application.version = locked.version
     return upload
 
 
