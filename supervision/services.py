@@ -6,6 +6,8 @@ from django.db import transaction
 from django.db.models import F
 
 from core.audit import record, record_many
+from core.system import system_user
+from core.workflow import transition
 
 from .models import Problem
 
@@ -16,8 +18,11 @@ def report_problem(*, source_key: str, source_app: str, category: str, title: st
     """Raise a problem in the ledger, once per source.
 
     Returns (problem, created). Reporting the same source again raises nothing new: it counts
-    the report on the existing entry (and reopens it if it had been closed), audited either way.
+    the report on the existing entry, audited either way. A closed entry reported again is
+    reopened by the ledger itself: a move of the transitions table made as the system user.
+    `actor` is who reports it; None stands for the system user (a job).
     """
+    actor = actor or system_user()
     with transaction.atomic():
         problem, created = Problem.objects.select_for_update().get_or_create(
             source_key=source_key,
@@ -32,11 +37,10 @@ def report_problem(*, source_key: str, source_app: str, category: str, title: st
         before = {"times_reported": problem.times_reported, "status": problem.status}
         Problem.objects.filter(pk=problem.pk).update(times_reported=F("times_reported") + 1)
         problem.refresh_from_db(fields=["times_reported"])
-        if problem.status == Problem.Status.CLOSED:
-            problem.status = Problem.Status.REOPENED
-            problem.save(update_fields=["status"])
         record(actor, "supervision.problem.reported_again", problem, before,
                {"times_reported": problem.times_reported, "status": problem.status})
+        if problem.status == Problem.Status.CLOSED:
+            transition(problem, Problem.Status.REOPENED, actor=system_user(), action="supervision.problem.reopened")
         return problem, False
 
 
@@ -49,6 +53,7 @@ def report_problems(items: list[dict], *, actor=None) -> list[int]:
     """
     if not items:
         return []
+    actor = actor or system_user()
     with transaction.atomic():
         keys = [item["source_key"] for item in items]
         ids = dict(Problem.objects.filter(source_key__in=keys).values_list("source_key", "id"))
