@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from core.audit import record, record_many
 from core.locks import xact_lock
 from core.models import Provider
-from core.workflow import transition
+from core.workflow import begin_edit, finish, transition
 from enrollment.models import Person
 
 from ..loading import registrations as sql
@@ -133,15 +133,11 @@ def record_referral_use(*, actor, registration: Registration, used_on: date, ref
     covers follow-ups until a year after approval. Settlement calls this for the first claim that
     uses it; an earlier first use is kept. Returns True when this changed the registration."""
     with transaction.atomic():
-        locked = Registration.objects.select_for_update().get(pk=registration.pk)
-        if locked.kind != Registration.Kind.REFERRAL or (locked.first_used_on and locked.first_used_on <= used_on):
+        move = begin_edit(registration, actor=actor)
+        if move.obj.kind != Registration.Kind.REFERRAL or (
+                move.obj.first_used_on and move.obj.first_used_on <= used_on):
             return False
-        before = {"first_used_on": locked.first_used_on}
-        locked.first_used_on = used_on
-        locked.version += 1
-        locked.save(update_fields=["first_used_on", "version", "updated_at"])
-        _keep_version(locked, "used", actor, reference)
-        record(actor, "eligibility.registration.used", locked, before,
-               {"first_used_on": used_on, "reference": reference})
-    registration.first_used_on, registration.version = locked.first_used_on, locked.version
+        used = finish(move, action="eligibility.registration.used", changes={"first_used_on": used_on},
+                      after={"reference": reference} if reference else None)
+        _keep_version(used, "used", actor, reference)
     return True
