@@ -49,6 +49,9 @@ def _read(path: Path) -> list[tuple[int, list[str]]]:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ProviderFileRejected(_("The file is not valid UTF-8 text."))
+    if "\x00" in text:
+        raise ProviderFileRejected(_("Line %(line)d holds a NUL byte: this is not a CSV text file.")
+                                   % {"line": text.count("\n", 0, text.index("\x00")) + 1})
     reader = csv.reader(io.StringIO(text, newline=""))
     rows, line = [], 0
     try:

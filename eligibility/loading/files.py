@@ -13,10 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from core.errors import ValidationFailed
 
 CSV_FIELD_LIMIT = 1 << 20  # a field longer than this refuses the file (not a traceback)
+NUL_MESSAGE = _lazy("Line %(line)d holds a NUL byte: this is not a CSV text file.")
 
 
 class FileRejected(ValidationFailed):
@@ -63,6 +65,8 @@ def stage_csv(cursor, path: Path, *, table: str, columns: tuple[str, ...], optio
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise FileRejected(_("The file is not valid UTF-8 text."))
+    if "\x00" in text:
+        raise FileRejected(NUL_MESSAGE % {"line": text.count("\n", 0, text.index("\x00")) + 1})
     every = columns + optional
     cursor.execute(f"DROP TABLE IF EXISTS {table}")
     cursor.execute(f"CREATE TEMP TABLE {table} (line_no int NOT NULL, ncols int NOT NULL, "

@@ -165,3 +165,10 @@ def test_a_file_with_a_bom_loads(tmp_path):
     path = write_csv(tmp_path / "c.csv", CATALOGUE_HEADER, [item()])
     path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
     assert load(path)[0] == "CREATED: 1"
+
+
+def test_a_nul_byte_refuses_the_file_with_its_line(tmp_path):
+    path = write_csv(tmp_path / "c.csv", CATALOGUE_HEADER, [item()])
+    path.write_bytes(path.read_bytes() + b"XB02,\x00,DRUG\n")
+    with pytest.raises(CommandError, match="Line 3 holds a NUL byte"):
+        call_command("load_catalogue", "--file", str(path), stdout=StringIO(), stderr=StringIO())
