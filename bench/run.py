@@ -87,6 +87,10 @@ def main() -> int:
 
     print()
     calculation.print_figures(calculation.run())
+    print()
+    eligibility_env, eligibility_dsn = scratch_database("verif_bench_eligibility")
+    subprocess.run([sys.executable, "bench/eligibility.py", "--persons", str(max(sizes))], cwd=ROOT,
+                   env=eligibility_env, check=True)
     if not args.keep:
         from urllib.parse import urlsplit, urlunsplit
 
@@ -95,6 +99,7 @@ def main() -> int:
 
         connections.close_all()
         reconcile.sql_command(admin, "DROP DATABASE IF EXISTS verif_bench WITH (FORCE)")
+        reconcile.sql_command(admin, "DROP DATABASE IF EXISTS verif_bench_eligibility WITH (FORCE)")
     return 0
 
 

@@ -64,7 +64,7 @@ def catalogue_checked_sql(width: int) -> str:
         "THEN 'age_max:below_min' END",
         f"CASE WHEN NOT {_units_ok('s1.mpd')} THEN 'max_per_day:number' END",
         f"CASE WHEN NOT {_units_ok('s1.mpc')} THEN 'max_per_claim:number' END",
-        "CASE WHEN EXISTS (SELECT 1 FROM unnest(s1.ind) p WHERE p !~ '^[A-Z][0-9]{0,2}$') "
+        "CASE WHEN cardinality(s1.ind) > 0 AND EXISTS (SELECT 1 FROM unnest(s1.ind) p WHERE p !~ '^[A-Z][0-9]{0,2}$') "
         "THEN 'indications:prefix' END",
         "CASE WHEN NOT s1.ef_ok THEN 'effective_from:date' END",
         "CASE WHEN s1.et <> '' AND NOT s1.et_ok THEN 'effective_to:date' "
@@ -97,7 +97,9 @@ def catalogue_checked_sql(width: int) -> str:
       ) s1
       CROSS JOIN LATERAL (SELECT CASE WHEN s1.ncols <> {int(width)} THEN ARRAY['row:columns']
                                       ELSE {row_problems} END AS problems) p
-    ) s2
+      OFFSET 0
+    ) s2;
+    ANALYZE {CATALOGUE_CHECKED};
     """
 
 
@@ -121,8 +123,8 @@ CATALOGUE_CROSS_CHECKS = f"""
     UNION ALL
     SELECT a.line_no, 'effective_from:overlaps_loaded', min(c.effective_from)::text
     FROM ok a JOIN eligibility_catalogueitem c ON c.item_code = a.code
-      AND daterange(c.effective_from, c.effective_to, '[]') && a.days
-    WHERE NOT EXISTS (SELECT 1 FROM ok f WHERE f.code = c.item_code AND f.ef = c.effective_from)
+    LEFT JOIN ok f ON f.code = c.item_code AND f.ef = c.effective_from
+    WHERE f.code IS NULL AND daterange(c.effective_from, c.effective_to, '[]') && a.days
     GROUP BY a.line_no
 """
 

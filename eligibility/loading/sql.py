@@ -28,9 +28,10 @@ def split_list(col: str, *, upper: bool = True) -> str:
     """'a; b;;c' -> {A,B,C}: the pieces of a `;`-separated list, trimmed (and in upper case), empty
     ones and repeats dropped, in their order."""
     piece = "upper(btrim(x))" if upper else "btrim(x)"
-    return (f"ARRAY(SELECT p FROM (SELECT {piece} AS p, min(n) AS n "
+    return (f"CASE WHEN btrim({col}) = '' THEN '{{}}'::text[] ELSE "
+            f"ARRAY(SELECT p FROM (SELECT {piece} AS p, min(n) AS n "
             f"FROM unnest(string_to_array({col}, ';')) WITH ORDINALITY AS t(x, n) "
-            f"WHERE btrim(x) <> '' GROUP BY {piece}) q ORDER BY n)")
+            f"WHERE btrim(x) <> '' GROUP BY {piece}) q ORDER BY n) END")
 
 
 def problems(*cases: str) -> str:

@@ -139,10 +139,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='registration',
-            index=models.Index(fields=['kind', '-approved_on', '-id'], name='registration_list_idx'),
-        ),
-        migrations.AddIndex(
-            model_name='registration',
             index=models.Index(fields=['-approved_on', '-id'], name='registration_recent_idx'),
         ),
         migrations.AddConstraint(

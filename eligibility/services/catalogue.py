@@ -49,6 +49,7 @@ def load_catalogue(*, path: Path, actor=None) -> CatalogueLoad:
     path = Path(path)
     with transaction.atomic(), connection.cursor() as cur:
         xact_lock(CATALOGUE_LOCK)
+        cur.execute("SET LOCAL jit = off")  # compiling the checks costs more than running them
         staged = stage_csv(cur, path, table=sql.CATALOGUE_STAGE, columns=sql.CATALOGUE_COLUMNS,
                            optional=sql.CATALOGUE_OPTIONAL)
         cur.execute(sql.catalogue_checked_sql(staged.width))

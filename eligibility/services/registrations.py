@@ -40,6 +40,7 @@ def load_registrations(*, path: Path, actor=None) -> RegistrationLoad:
     reference = path.name[:100]
     with transaction.atomic(), connection.cursor() as cur:
         xact_lock(LOCK)
+        cur.execute("SET LOCAL jit = off")  # compiling the checks costs more than running them
         staged = stage_csv(cur, path, table=sql.STAGE, columns=sql.COLUMNS)
         cur.execute(sql.checked_sql(staged.width, person_table=Person._meta.db_table,
                                     provider_table=Provider._meta.db_table))
