@@ -170,3 +170,20 @@ def _check_provider_user(user, provider: Provider) -> None:
     if other is not None:
         raise Conflict(_("The user %(user)s already belongs to the provider %(code)s.")
                        % {"user": user.get_username(), "code": other.code})
+
+
+_PROVIDER_OF_USER = """
+    SELECT p.* FROM core_provider p
+    JOIN guardian_userobjectpermission g ON g.object_pk = p.id::text
+    JOIN auth_permission ap ON ap.id = g.permission_id
+    JOIN django_content_type ct ON ct.id = ap.content_type_id
+    WHERE g.user_id = %s AND ap.codename = %s AND ct.app_label = %s
+    ORDER BY p.code LIMIT 1
+"""
+
+
+def provider_of_user(user) -> Provider | None:
+    """The provider a provider user belongs to (its one per-user grant, as providers_visible_to counts
+    them), in one light query: the coverage check asks it on every lookup."""
+    app_label, codename = PERMISSION.split(".")
+    return next(iter(Provider.objects.raw(_PROVIDER_OF_USER, [user.pk, codename, app_label])), None)

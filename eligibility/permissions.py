@@ -9,7 +9,7 @@ the office's staff.
 
 from core.errors import NotFound, PermissionDenied
 from core.models import Provider
-from core.providers import providers_visible_to
+from core.provider_accounts import provider_of_user
 from core.roles import Role, has_role, require_role
 from enrollment.models import Person
 
@@ -32,7 +32,7 @@ def access_coverage(user) -> Provider | None:
     if has_role(user, *OFFICE_STAFF):
         return None
     if has_role(user, Role.PROVIDER):
-        provider = providers_visible_to(user).first()
+        provider = provider_of_user(user)
         if provider is not None:
             return provider
     raise PermissionDenied()

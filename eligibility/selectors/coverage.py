@@ -10,18 +10,19 @@ registrations valid on the date, the policy in force.
 from dataclasses import dataclass
 from datetime import date
 
+from django.db import connection
 from django.utils.translation import gettext as _
 
 from core.models import Provider
 from enrollment.models import PersonStatus
 from enrollment.selectors import persons_with_status_on
 
-from ..calculation import HUNDRED, Episode, Reason, calculate, explain
-from ..models import CoverageLookup, PolicyVersion, Registration
+from ..calculation import HUNDRED, Episode, Policy, Reason, calculate, explain
+from ..models import CoverageLookup, Registration
 from ..models.registrations import RegistrationKind
 from .catalogue import diagnosis_category
 from .ledger import year_to_date
-from .policies import policy_in_force, policy_snapshot
+from .policies import policy_book
 from .registrations import (
     REFERRAL_BEGIN_MONTHS,
     REFERRAL_FOLLOW_UP_MONTHS,
@@ -97,15 +98,46 @@ def coverage_answer(query: CoverageQuery, provider: Provider | None) -> Answer:
     return Answer(person.pk, body)
 
 
-def policy_in_force_for(insurance_type: str, on: date) -> PolicyVersion | None:
-    return policy_in_force(insurance_type=insurance_type, on=on)
+@dataclass(frozen=True)
+class PolicyInForce:
+    snapshot: Policy
+    effective_from: date
+    effective_to: date | None
 
 
-def _policy(policy: PolicyVersion | None) -> dict | None:
+class _PolicyBookCache:
+    """Every policy version as the calculation's snapshots, kept in the process and read again only
+    when the versions changed (their count or latest updated_at: one small query instead of the
+    version and its nine rates through the ORM on every lookup). Versions are few and rarely change."""
+
+    def __init__(self):
+        self.stamp, self.book = None, None
+
+    def on(self, insurance_type: str, day: date) -> PolicyInForce | None:
+        with connection.cursor() as cur:
+            cur.execute("SELECT count(*), max(updated_at) FROM eligibility_policyversion")
+            stamp = (connection.alias, connection.settings_dict["NAME"], *cur.fetchone())
+        if stamp != self.stamp:
+            self.book, self.stamp = policy_book(), stamp
+        for start, end, snapshot in self.book.snapshots.get(insurance_type, ()):
+            if start <= day and (end is None or day <= end):
+                return PolicyInForce(snapshot, start, end)
+        return None
+
+
+_policies = _PolicyBookCache()
+
+
+def policy_in_force_for(insurance_type: str, on: date) -> PolicyInForce | None:
+    return _policies.on(insurance_type, on)
+
+
+def _policy(policy: PolicyInForce | None) -> dict | None:
     if policy is None:
         return None
-    return {"id": policy.pk, "name": policy.name, "insurance_type": policy.insurance_type,
-            "effective_from": policy.effective_from, "effective_to": policy.effective_to}
+    return {"id": policy.snapshot.version_id, "name": policy.snapshot.name,
+            "insurance_type": policy.snapshot.insurance_type, "effective_from": policy.effective_from,
+            "effective_to": policy.effective_to}
 
 
 def _applies_at(registration: Registration, provider: Provider | None) -> bool | None:
@@ -129,7 +161,7 @@ def _rate(query: CoverageQuery, person, provider: Provider | None, registrations
         referral_valid=any(r.kind == RegistrationKind.REFERRAL and _applies_at(r, provider) for r in registrations),
         chosen_provider=any(r.kind == RegistrationKind.RESIDENCE_ELSEWHERE and _applies_at(r, provider)
                             for r in registrations))
-    result = calculate(policy_snapshot(policy), year_to_date(person_id=person.pk, year=query.on.year), episode, [])
+    result = calculate(policy.snapshot, year_to_date(person_id=person.pk, year=query.on.year), episode, [])
     ratio_step = next(step for step in explain(result) if step.code == "ratio")
     return {
         "rated_as": result.rated_as, "deductible": result.policy_deductible,

@@ -272,8 +272,30 @@ def test_the_query_count_does_not_grow_with_the_persons_history(hospital, django
                   measure="MONITORING")
         _register(large, Kind.REFERRAL, f"Z-{i}", approved_on=date(2026, 5, 1), provider_codes=["H11010001"])
     ask(hospital, small)  # warm the caches of the first request (content types, permissions)
-    with django_assert_max_num_queries(9) as small_queries:
+    with django_assert_max_num_queries(8) as small_queries:
         ask(hospital, small)
     with django_assert_max_num_queries(len(small_queries.captured_queries)):
         body = ask(hospital, large).json()
     assert len(body["measures"]) == 30 and len(body["benefits"]["referrals"]) == 30
+
+
+def test_a_new_policy_version_is_answered_at_once(clerk, admin_user, providers):
+    """The check keeps the policies in memory between lookups: a change of the versions is seen on the next one."""
+    from decimal import Decimal
+
+    from eligibility.models import PolicyVersion
+    from eligibility.services.policies import RATE_KEYS, change_policy_version, create_policy_version
+
+    person = PersonFactory(insurance_type="EMP")
+    client = _staff(clerk)
+    assert ask(client, person, on="2027-02-01", provider_code="H32010001").json()["benefits"]["deductible"] == "900.00"
+    demo = PolicyVersion.objects.get(insurance_type="EMP")
+    change_policy_version(actor=admin_user, policy=demo, changes={"effective_to": date(2026, 12, 31)})
+    create_policy_version(
+        actor=admin_user, insurance_type="EMP", name="2027", effective_from=date(2027, 1, 1),
+        annual_cap=Decimal(320000), class_b_first_share_percent=Decimal(10), referral_adjustment_points=Decimal(5),
+        out_of_area_adjustment_points=Decimal(10), large_expense_ratio_percent=Decimal(90),
+        large_expense_cap=Decimal(400000), rates={key: (Decimal(1000), Decimal(85)) for key in RATE_KEYS})
+    body = ask(client, person, on="2027-02-01", provider_code="H32010001").json()
+    assert body["policy"]["name"] == "2027" and body["benefits"]["deductible"] == "1000.00"
+    assert ask(client, person, on="2026-12-31", provider_code="H32010001").json()["benefits"]["deductible"] == "900.00"
