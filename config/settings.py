@@ -183,8 +183,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "core.api.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PARSER_CLASSES": [  # DRF's, refusing a NUL character in the body (400, not a 500)
-        "core.parsers.JSONParser", "core.parsers.FormParser", "core.parsers.MultiPartParser",
+    "DEFAULT_PARSER_CLASSES": [  # core's JSON parser refuses a NUL character (400, not a 500)
+        "core.parsers.JSONParser", "rest_framework.parsers.FormParser", "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_SCHEMA_CLASS": "core.schema.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.exception_handler",

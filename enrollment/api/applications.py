@@ -9,12 +9,12 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api import Pagination, error_response
 from core.masking import mask_id_number
-from core.parsers import FormParser, MultiPartParser
 from core.roles import ENROLLMENT_STAFF, require_role
 from core.views import letter_response
 
@@ -223,7 +223,7 @@ class ApplicationMaterialsView(APIView):
 
 
 class ApplicationRosterView(APIView):
-    parser_classes = [MultiPartParser, FormParser]  # core.parsers' own: a NUL character is refused
+    parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(tags=TAG, summary="Upload the staff list of an add-persons application", request=RosterIn,
                    responses={201: RosterOut, 400: error_response(
