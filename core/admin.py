@@ -1,6 +1,134 @@
-from django.contrib import admin
+"""The admin, audited: every add, change and delete made in it writes audit entries like any other
+change (AuditedAdminMixin, used by every app's ModelAdmin), and what must never change there (audit
+entries, issued letters) is read-only. The third-party models an administrator edits (users and their
+groups, API tokens, the beat schedule, login lockouts) are registered again here with the mixin.
+"""
 
+from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin, AccessLogAdmin
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group, User
+from django.db import transaction
+from django_celery_beat import admin as beat_admin
+from django_celery_beat import models as beat
+from rest_framework.authtoken.admin import TokenAdmin
+from rest_framework.authtoken.models import TokenProxy
+
+from .audit import object_ref, record, record_many
 from .models import AuditEntry, CalendarDay, CalendarYear, LetterRecord
+
+REDACTED = "[redacted]"
+
+
+class AuditedAdminMixin:
+    """Audit the admin's saves and deletes: `<app>.<model>.added_in_admin` (after), `changed_in_admin`
+    (the changed fields before and after, many-to-many included) and `deleted_in_admin` (before), by
+    the administrator, in the admin's transaction. Put it first among the bases.
+
+    `audit_redacted` names fields whose values stay out of the trail (a change shows only that they
+    changed). Changes made through inline forms are audited too. Admin actions other than "delete
+    selected" are hidden unless named in `audited_actions` (an action there must call a service):
+    an action that updates a queryset directly would change rows unaudited.
+    """
+
+    audit_redacted: tuple[str, ...] = ()
+    audited_actions: tuple[str, ...] = ()
+
+    # -- what is kept ------------------------------------------------------------------------------
+    def audit_snapshot(self, obj) -> dict:
+        opts = obj._meta
+        data = {f.attname: f.value_from_object(obj) for f in opts.concrete_fields}
+        if obj.pk is not None:
+            for f in opts.many_to_many:
+                data[f.name] = sorted(getattr(obj, f.name).values_list("pk", flat=True))
+        return {k: (REDACTED if k in self.audit_redacted else v) for k, v in data.items()}
+
+    def audit_ref(self, obj) -> tuple[str, str, str]:
+        return object_ref(obj)
+
+    @staticmethod
+    def _action(obj, verb: str) -> str:
+        return f"{obj._meta.app_label}.{obj._meta.model_name}.{verb}_in_admin"
+
+    def _fresh(self, obj):
+        return type(obj)._base_manager.select_for_update().get(pk=obj.pk)
+
+    def _record_change(self, request, obj, before: dict | None) -> None:
+        after = self.audit_snapshot(obj)
+        if before is None:
+            record(request.user, self._action(obj, "added"), self.audit_ref(obj), None, after)
+            return
+        changed = [k for k in after if before.get(k) != after[k] or k in self._dirty(obj)]
+        if changed:
+            record(request.user, self._action(obj, "changed"), self.audit_ref(obj),
+                   {k: before.get(k) for k in changed}, {k: after[k] for k in changed})
+
+    @staticmethod
+    def _dirty(obj) -> set:
+        return getattr(obj, "_audit_dirty", set())
+
+    # -- the admin's hooks -------------------------------------------------------------------------
+    def get_actions(self, request):
+        allowed = {"delete_selected", *self.audited_actions}
+        return {name: action for name, action in super().get_actions(request).items() if name in allowed}
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            fresh = self._fresh(obj)
+            obj._audit_before = self.audit_snapshot(fresh)
+            obj._audit_dirty = {f for f in self.audit_redacted
+                                if getattr(fresh, f, None) != getattr(obj, f, None)}
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)  # many-to-many and inlines first
+        obj = form.instance
+        self._record_change(request, obj, getattr(obj, "_audit_before", None) if change else None)
+
+    def save_formset(self, request, form, formset, change):
+        model = formset.model
+        initial = [f.instance for f in formset.initial_forms if f.instance.pk is not None]
+        before = {o.pk: self.audit_snapshot(o) for o in model._base_manager.filter(pk__in=[i.pk for i in initial])}
+        pks = {id(i): i.pk for i in initial}
+        super().save_formset(request, form, formset, change)
+        for obj in formset.new_objects:
+            record(request.user, self._action(obj, "added"), object_ref(obj), None, self.audit_snapshot(obj))
+        for obj, _fields in formset.changed_objects:
+            after = self.audit_snapshot(obj)
+            changed = [k for k in after if before[obj.pk].get(k) != after[k]]
+            record(request.user, self._action(obj, "changed"), object_ref(obj),
+                   {k: before[obj.pk].get(k) for k in changed}, {k: after[k] for k in changed})
+        for obj in formset.deleted_objects:
+            pk = pks[id(obj)]
+            record(request.user, self._action(obj, "deleted"), (obj._meta.label_lower, str(pk), str(obj)[:300]),
+                   before[pk], None)
+
+    def delete_model(self, request, obj):
+        with transaction.atomic():
+            ref, before = self.audit_ref(obj), self.audit_snapshot(self._fresh(obj))
+            super().delete_model(request, obj)
+            record(request.user, self._action(obj, "deleted"), ref, before, None)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            m2m = [f.name for f in queryset.model._meta.many_to_many]
+            objs = list(queryset.select_for_update(of=("self",)).prefetch_related(*m2m)) if m2m else list(
+                queryset.select_for_update())
+            items = [(self.audit_ref(o), self._prefetched_snapshot(o, m2m), None) for o in objs]
+            super().delete_queryset(request, queryset)
+            if objs:
+                record_many(request.user, self._action(objs[0], "deleted"), items)
+
+    def _prefetched_snapshot(self, obj, m2m: list[str]) -> dict:
+        data = {f.attname: f.value_from_object(obj) for f in obj._meta.concrete_fields}
+        for name in m2m:
+            data[name] = sorted(o.pk for o in getattr(obj, name).all())
+        return {k: (REDACTED if k in self.audit_redacted else v) for k, v in data.items()}
+
+
+class AuditedAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    pass
 
 
 @admin.register(AuditEntry)
@@ -23,6 +151,8 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
 @admin.register(LetterRecord)
 class LetterRecordAdmin(admin.ModelAdmin):
+    """Read-only: an issued letter went out on paper; its record and PDF stay as they were."""
+
     list_display = ("number", "kind", "issued_at", "issued_by")
     search_fields = ("number",)
     readonly_fields = [f.name for f in LetterRecord._meta.fields]
@@ -30,14 +160,91 @@ class LetterRecordAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
 
 @admin.register(CalendarDay)
-class CalendarDayAdmin(admin.ModelAdmin):
+class CalendarDayAdmin(AuditedAdmin):
     list_display = ("date", "is_workday", "name")
     list_filter = ("is_workday",)
     date_hierarchy = "date"
 
 
 @admin.register(CalendarYear)
-class CalendarYearAdmin(admin.ModelAdmin):
+class CalendarYearAdmin(AuditedAdmin):
     list_display = ("year", "confirmed", "source")
+
+
+# -- third-party models, registered again with the audit ---------------------------------------------
+for _model in (User, Group, TokenProxy, beat.PeriodicTask, beat.ClockedSchedule, beat.CrontabSchedule,
+               beat.IntervalSchedule, beat.SolarSchedule, AccessAttempt, AccessLog, AccessFailureLog):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
+
+
+@admin.register(User)
+class AuditedUserAdmin(AuditedAdminMixin, UserAdmin):
+    """Users and their groups (the roles). The password's hash never goes into the trail."""
+
+    audit_redacted = ("password",)
+
+
+@admin.register(Group)
+class AuditedGroupAdmin(AuditedAdminMixin, GroupAdmin):
+    pass
+
+
+@admin.register(TokenProxy)
+class AuditedTokenAdmin(AuditedAdminMixin, TokenAdmin):
+    """API tokens: the token is the key (and the primary key), so the trail names its user instead."""
+
+    audit_redacted = ("key",)
+
+    def audit_ref(self, obj):
+        return ("authtoken.token", str(obj.user_id), f"API token of {obj.user}")
+
+
+# The beat schedule: when the nightly jobs run.
+@admin.register(beat.PeriodicTask)
+class AuditedPeriodicTaskAdmin(AuditedAdminMixin, beat_admin.PeriodicTaskAdmin):
+    pass
+
+
+@admin.register(beat.ClockedSchedule)
+class AuditedClockedScheduleAdmin(AuditedAdminMixin, beat_admin.ClockedScheduleAdmin):
+    pass
+
+
+@admin.register(beat.CrontabSchedule)
+class AuditedCrontabScheduleAdmin(AuditedAdminMixin, beat_admin.CrontabScheduleAdmin):
+    pass
+
+
+@admin.register(beat.IntervalSchedule)
+class AuditedIntervalScheduleAdmin(AuditedAdminMixin, beat_admin.IntervalScheduleAdmin):
+    pass
+
+
+@admin.register(beat.SolarSchedule)
+class AuditedSolarScheduleAdmin(AuditedAdminMixin, beat_admin.SolarScheduleAdmin):
+    pass
+
+
+# Login lockouts: deleting an attempt unlocks an account; deleting a log hides a login.
+@admin.register(AccessAttempt)
+class AuditedAccessAttemptAdmin(AuditedAdminMixin, AccessAttemptAdmin):
+    audit_redacted = ("get_data", "post_data")
+
+
+@admin.register(AccessLog)
+class AuditedAccessLogAdmin(AuditedAdminMixin, AccessLogAdmin):
+    pass
+
+
+@admin.register(AccessFailureLog)
+class AuditedAccessFailureLogAdmin(AuditedAdminMixin, AccessFailureLogAdmin):
+    pass

@@ -47,6 +47,13 @@ def _check_ready_for_review(locked: Application) -> None:
             raise ValidationFailed(_("Upload a staff list without errors before the review."), code="roster_missing")
 
 
+def _as_decided(locked: Application, changes: dict) -> Application:
+    """The locked application with the decision applied in memory, for its letter (the transition saves it)."""
+    for field, value in changes.items():
+        setattr(locked, field, value)
+    return locked
+
+
 def start_review(*, actor, application: Application, expected_version: int | None = None) -> Application:
     """Submitted/resubmitted → under review, once every material is provided."""
     with transaction.atomic():
@@ -68,10 +75,13 @@ def approve_application(*, actor, application: Application, note: str = "", expe
         require_move(actor, locked, Status.APPROVED)
         _check_segregation(actor, locked)
         check_applicable(locked)
+        changes = {"decided_by": actor, "decided_at": timezone.now(), "decision_note": (note or "").strip(),
+                   "decision_reasons": []}
+        letter = ApprovalLetter(_as_decided(locked, changes))
+        letter.prepare()  # rendered before the audit chain's lock, which the transition takes
         locked = transition(locked, Status.APPROVED, actor=actor, action="enrollment.application.approved",
-                            changes={"decided_by": actor, "decided_at": timezone.now(),
-                                     "decision_note": (note or "").strip(), "decision_reasons": []})
-        letter = ApprovalLetter(locked).issue(actor=actor, obj=locked)
+                            changes=changes)
+        letter = letter.keep(actor=actor, obj=locked)
     sync(application, locked)
     return letter
 
@@ -97,10 +107,13 @@ def reject_application(*, actor, application: Application, reasons: list[str], n
         _check_segregation(actor, locked)
         if errors:
             raise ValidationFailed(errors=errors)
+        changes = {"decided_by": actor, "decided_at": timezone.now(), "decision_reasons": reasons,
+                   "decision_note": note}
+        letter = RejectionLetter(_as_decided(locked, changes))
+        letter.prepare()  # rendered before the audit chain's lock, which the transition takes
         locked = transition(locked, Status.REJECTED, actor=actor, action="enrollment.application.rejected",
-                            changes={"decided_by": actor, "decided_at": timezone.now(), "decision_reasons": reasons,
-                                     "decision_note": note})
-        letter = RejectionLetter(locked).issue(actor=actor, obj=locked)
+                            changes=changes)
+        letter = letter.keep(actor=actor, obj=locked)
     sync(application, locked)
     return letter
 

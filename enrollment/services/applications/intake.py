@@ -135,12 +135,16 @@ def issue_notice(*, actor, application: Application, expected_version: int | Non
         missing = notice_items(locked)
         if not missing:
             raise Conflict(_("Nothing is missing or invalid: start the review instead."), code="nothing_missing")
-        deadline = add_working_days(today(), materials.NOTICE_REPLY_DAYS)
+        changes = {"notice_deadline": add_working_days(today(), materials.NOTICE_REPLY_DAYS), "due_date": None,
+                   "due_date_unconfirmed": False}
+        for field, value in changes.items():  # in memory, for the notice; the transition saves them
+            setattr(locked, field, value)
+        notice = OneTimeNotice(locked, missing)
+        notice.prepare()  # rendered before the audit chain's lock, which the transition takes
         locked = transition(
             locked, Status.INCOMPLETE, actor=actor, action="enrollment.application.notice_issued",
-            changes={"notice_deadline": deadline, "due_date": None, "due_date_unconfirmed": False},
-            note=", ".join(m.code for m in missing))
-        letter = OneTimeNotice(locked, missing).issue(actor=actor, obj=locked)
+            changes=changes, note=", ".join(m.code for m in missing))
+        letter = notice.keep(actor=actor, obj=locked)
     sync(application, locked)
     return letter
 
