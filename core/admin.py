@@ -27,9 +27,9 @@ class AuditedAdminMixin:
     the administrator, in the admin's transaction. Put it first among the bases.
 
     `audit_redacted` names fields whose values stay out of the trail (a change shows only that they
-    changed). Changes made through inline forms are audited too. Admin actions other than "delete
-    selected" are hidden unless named in `audited_actions` (an action there must call a service):
-    an action that updates a queryset directly would change rows unaudited.
+    changed). Inline forms are not audited: an audited admin's inlines are read-only (a test checks).
+    Admin actions other than "delete selected" are hidden unless named in `audited_actions` (an
+    action there must call a service): one that updates a queryset directly changes rows unaudited.
     """
 
     audit_redacted: tuple[str, ...] = ()
@@ -41,7 +41,7 @@ class AuditedAdminMixin:
         data = {f.attname: f.value_from_object(obj) for f in opts.concrete_fields}
         if obj.pk is not None:
             for f in opts.many_to_many:
-                data[f.name] = sorted(getattr(obj, f.name).values_list("pk", flat=True))
+                data[f.name] = sorted(o.pk for o in getattr(obj, f.name).all())  # prefetched or one query
         return {k: (REDACTED if k in self.audit_redacted else v) for k, v in data.items()}
 
     def audit_ref(self, obj) -> tuple[str, str, str]:
@@ -60,7 +60,8 @@ class AuditedAdminMixin:
             record(request.user, self._action(obj, "added"), self.audit_ref(obj), None, after)
             return
         changed = [k for k in after if before.get(k) != after[k] or k in self._dirty(obj)]
-        if changed:
+        stamps = {f.attname for f in obj._meta.concrete_fields if getattr(f, "auto_now", False)}
+        if set(changed) - stamps:  # a save that only moved updated_at changed nothing
             record(request.user, self._action(obj, "changed"), self.audit_ref(obj),
                    {k: before.get(k) for k in changed}, {k: after[k] for k in changed})
 
@@ -86,24 +87,6 @@ class AuditedAdminMixin:
         obj = form.instance
         self._record_change(request, obj, getattr(obj, "_audit_before", None) if change else None)
 
-    def save_formset(self, request, form, formset, change):
-        model = formset.model
-        initial = [f.instance for f in formset.initial_forms if f.instance.pk is not None]
-        before = {o.pk: self.audit_snapshot(o) for o in model._base_manager.filter(pk__in=[i.pk for i in initial])}
-        pks = {id(i): i.pk for i in initial}
-        super().save_formset(request, form, formset, change)
-        for obj in formset.new_objects:
-            record(request.user, self._action(obj, "added"), object_ref(obj), None, self.audit_snapshot(obj))
-        for obj, _fields in formset.changed_objects:
-            after = self.audit_snapshot(obj)
-            changed = [k for k in after if before[obj.pk].get(k) != after[k]]
-            record(request.user, self._action(obj, "changed"), object_ref(obj),
-                   {k: before[obj.pk].get(k) for k in changed}, {k: after[k] for k in changed})
-        for obj in formset.deleted_objects:
-            pk = pks[id(obj)]
-            record(request.user, self._action(obj, "deleted"), (obj._meta.label_lower, str(pk), str(obj)[:300]),
-                   before[pk], None)
-
     def delete_model(self, request, obj):
         with transaction.atomic():
             ref, before = self.audit_ref(obj), self.audit_snapshot(self._fresh(obj))
@@ -113,18 +96,11 @@ class AuditedAdminMixin:
     def delete_queryset(self, request, queryset):
         with transaction.atomic():
             m2m = [f.name for f in queryset.model._meta.many_to_many]
-            objs = list(queryset.select_for_update(of=("self",)).prefetch_related(*m2m)) if m2m else list(
-                queryset.select_for_update())
-            items = [(self.audit_ref(o), self._prefetched_snapshot(o, m2m), None) for o in objs]
+            objs = list(queryset.select_for_update(of=("self",)).prefetch_related(*m2m))
+            items = [(self.audit_ref(o), self.audit_snapshot(o), None) for o in objs]
             super().delete_queryset(request, queryset)
             if objs:
                 record_many(request.user, self._action(objs[0], "deleted"), items)
-
-    def _prefetched_snapshot(self, obj, m2m: list[str]) -> dict:
-        data = {f.attname: f.value_from_object(obj) for f in obj._meta.concrete_fields}
-        for name in m2m:
-            data[name] = sorted(o.pk for o in getattr(obj, name).all())
-        return {k: (REDACTED if k in self.audit_redacted else v) for k, v in data.items()}
 
 
 class AuditedAdmin(AuditedAdminMixin, admin.ModelAdmin):
