@@ -33,7 +33,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 
 from .context import request_id
-from .locks import AUDIT_CHAIN, xact_lock
+from .locks import AUDIT_CHAIN, holds, xact_lock
 from .models import AuditEntry
 
 GENESIS = "0" * 64
@@ -129,9 +129,36 @@ def _draft(actor, action: str, obj, before, after, rid: str) -> dict:
     }
 
 
+def _own_blocks(conn) -> int:
+    """How many of the open atomic blocks a test case opened around the test (Django marks them)."""
+    n = 0
+    while n < len(conn.atomic_blocks) and conn.atomic_blocks[n]._from_testcase:
+        n += 1
+    return n
+
+
+def _scope(conn):
+    """Under a test case's wrapping blocks, the code's own outermost block stands for its transaction."""
+    n = _own_blocks(conn)
+    if n == 0 or n == len(conn.atomic_blocks):
+        return None
+    return conn.savepoint_ids[n - 1] or id(conn.atomic_blocks[n])
+
+
+def chain_lock_taken() -> bool:
+    """Whether this transaction took the chain's lock already (wrote an audit entry): it keeps it to the end."""
+    conn = transaction.get_connection()
+    if _own_blocks(conn) == 0:
+        return holds(AUDIT_CHAIN)  # a real transaction: PostgreSQL knows
+    scope = _scope(conn)
+    return scope is not None and getattr(conn, "_audit_chain_scope", None) == scope
+
+
 def _chain(drafts: list[dict]) -> list[AuditEntry]:
     """Take the chain's lock, then number, time and hash the drafts after the last entry."""
     xact_lock(AUDIT_CHAIN)
+    conn = transaction.get_connection()
+    conn._audit_chain_scope = _scope(conn)
     last = AuditEntry.objects.order_by("-seq").values_list("seq", "hash").first()
     seq, prev = last if last else (0, GENESIS)
     at, scheme = datetime.now(UTC), WRITE_SCHEME

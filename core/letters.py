@@ -41,8 +41,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas as pdfcanvas
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from .audit import record
-from .locks import AUDIT_CHAIN, holds
+from .audit import chain_lock_taken, record
 from .masking import mask_name
 from .models import LetterRecord
 from .numbers import next_number
@@ -187,7 +186,7 @@ class Letter:
         """
         if not transaction.get_connection().in_atomic_block:
             raise RuntimeError("Letter.prepare must run inside the transaction that keeps the letter")
-        if holds(AUDIT_CHAIN):
+        if chain_lock_taken():
             raise RuntimeError("Letter.prepare runs before the transaction's first audit entry: rendering under "
                                "the audit chain's lock would hold up every audited write")
         with translation.override(settings.LETTER_LANGUAGE):
