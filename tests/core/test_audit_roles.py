@@ -78,3 +78,23 @@ def test_grant_app_role_refuses_a_superuser_or_an_odd_name(db):
         call_command("grant_app_role", 'app"; DROP TABLE core_auditentry; --')
     with pytest.raises(CommandError, match="no database role"):
         call_command("grant_app_role", "no_such_role_here")
+
+
+def test_the_compose_file_serves_as_the_application_role_and_migrates_as_the_owner():
+    from pathlib import Path
+
+    import yaml
+
+    root = Path(__file__).resolve().parents[2]
+    services = yaml.safe_load((root / "docker-compose.yml").read_text())["services"]
+    for name in ("web", "worker", "beat"):
+        env = services[name]["environment"]
+        assert env["DATABASE_URL"].startswith("postgres://verification_app:"), name
+        assert env["AUDIT_KEY_FILE"] == "/run/secrets/audit_key" and "audit_key" in services[name]["secrets"]
+        assert "audit-checkpoints:/data/audit-checkpoints" in services[name]["volumes"]
+    migrate = services["migrate"]
+    assert migrate["environment"]["DATABASE_URL"].startswith("postgres://verification:")
+    assert "migrate --no-input && python manage.py grant_app_role verification_app" in migrate["command"][-1]
+    assert "./deploy/postgres/10-roles.sh:/docker-entrypoint-initdb.d/10-roles.sh:ro" in services["db"]["volumes"]
+    script = (root / "deploy/postgres/10-roles.sh").read_text()
+    assert "NOSUPERUSER" in script and 'GRANT CONNECT, TEMPORARY ON DATABASE :"db" TO :"app"' in script

@@ -117,8 +117,8 @@ def audit_chain_lock_held_by(pid: int) -> bool:
             [pid, AUDIT_CHAIN]).fetchone()[0]
 
 
-@pytest.fixture
-def chain_lock_while_rendering(monkeypatch):
+@pytest.fixture(name="chain_lock_while_rendering")
+def chain_lock_fixture(monkeypatch):
     """A render hook: records, for every letter rendered, whether the chain's lock was held meanwhile."""
     from django.db import connection
 

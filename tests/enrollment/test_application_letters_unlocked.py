@@ -6,7 +6,7 @@ import pytest
 from core.models import AuditEntry
 from enrollment.models import Application
 from enrollment.services import applications as svc
-from tests.core.test_letters import chain_lock_while_rendering  # noqa: F401  (a fixture)
+from tests.core.test_letters import chain_lock_fixture  # noqa: F401  (the fixture chain_lock_while_rendering)
 from tests.enrollment.test_applications import add_persons, take_to
 
 Status = Application.Status
