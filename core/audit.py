@@ -74,7 +74,7 @@ def _load_key(key: str, key_file: str, data_dir: str) -> bytes:
 
 
 def mac(payload: str) -> str:
-    return hmac.new(audit_key(), payload.encode(), hashlib.sha256).hexdigest()
+    return hmac.digest(audit_key(), payload.encode(), "sha256").hex()
 
 
 # -- hashing ---------------------------------------------------------------------------------------
@@ -119,14 +119,23 @@ def _require_transaction(name: str) -> None:
         raise RuntimeError(f"core.audit.{name} must run inside the transaction of the change")
 
 
-def _draft(actor, action: str, obj, before, after, rid: str) -> dict:
-    """An entry's fields that do not depend on its place in the chain, prepared before the lock."""
+def _draft(actor, action: str, obj, before, after, rid: str) -> tuple[dict, str | None]:
+    """An entry's fields that do not depend on its place in the chain, prepared before the lock, with the
+    canonical JSON of what the keyed hash covers after the chain's four fields (so that only the HMAC
+    itself runs under the lock)."""
     object_type, object_id, object_repr = object_ref(obj)
-    return {
+    fields = {
         "actor_id": getattr(actor, "pk", None), "actor_name": actor.get_username() if actor is not None else "system",
         "action": action, "object_type": object_type, "object_id": object_id, "object_repr": object_repr,
         "before": _normalise(before), "after": _normalise(after), "request_id": rid,
     }
+    keyed = WRITE_SCHEME == Scheme.HMAC_SHA256
+    return fields, _canonical([fields[f] for f in HASHED_FIELDS[4:]]) if keyed else None
+
+
+def _keyed_hash(prev_hash: str, seq: int, at: datetime, tail: str) -> str:
+    """entry_hash of a scheme-2 entry from its prepared tail: the same canonical JSON, put together."""
+    return mac(f'[{int(Scheme.HMAC_SHA256)},"{prev_hash}",{seq},"{at.astimezone(UTC).isoformat()}",{tail[1:]}')
 
 
 def _own_blocks(conn) -> int:
@@ -154,19 +163,20 @@ def chain_lock_taken() -> bool:
     return scope is not None and getattr(conn, "_audit_chain_scope", None) == scope
 
 
-def _chain(drafts: list[dict]) -> list[AuditEntry]:
+def _chain(drafts: list[tuple[dict, str | None]]) -> list[AuditEntry]:
     """Take the chain's lock, then number, time and hash the drafts after the last entry."""
     xact_lock(AUDIT_CHAIN)
     conn = transaction.get_connection()
     conn._audit_chain_scope = _scope(conn)
     last = AuditEntry.objects.order_by("-seq").values_list("seq", "hash").first()
     seq, prev = last if last else (0, GENESIS)
-    at, scheme = datetime.now(UTC), WRITE_SCHEME
+    at = datetime.now(UTC)
     entries = []
-    for draft in drafts:
+    for fields, tail in drafts:
         seq += 1
-        row = {**draft, "seq": seq, "at": at, "prev_hash": prev, "scheme": scheme}
-        prev = entry_hash(row)
+        row = {**fields, "seq": seq, "at": at, "prev_hash": prev,
+               "scheme": Scheme.HMAC_SHA256 if tail is not None else WRITE_SCHEME}
+        prev = _keyed_hash(prev, seq, at, tail) if tail is not None else entry_hash(row)
         entries.append(AuditEntry(**row, hash=prev))
     return entries
 

@@ -350,3 +350,14 @@ def test_the_nightly_job_writes_the_checkpoint_and_keeps_the_old_one_when_the_tr
     assert read_checkpoint().seq == 4
     schedule = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert "core.tasks.verify_audit_trail" in schedule
+
+
+def test_the_writers_prepared_hash_is_the_verifiers_hash(supervisor):
+    """record() puts the keyed hash together from JSON prepared before the lock; verify_chain hashes the row."""
+    from core.audit import HASHED_FIELDS, entry_hash
+
+    with transaction.atomic():
+        record(supervisor, "core.test.noted", ("core.test", "引号\"和\\反斜杠", "名称 \u2028 \t"),
+               {"金额": "12.50", "list": [1, None, True]}, {"嵌套": {"b": 2, "a": 1}})
+    row = AuditEntry.objects.values(*HASHED_FIELDS, "hash").get()
+    assert entry_hash(row) == row["hash"]
