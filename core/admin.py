@@ -7,6 +7,7 @@ groups, API tokens, the beat schedule, login lockouts) are registered again here
 from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin, AccessLogAdmin
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, User
 from django.db import transaction
@@ -167,6 +168,15 @@ class AuditedUserAdmin(AuditedAdminMixin, UserAdmin):
     """Users and their groups (the roles). The password's hash never goes into the trail."""
 
     audit_redacted = ("password",)
+
+    def user_change_password(self, request, id, form_url=""):
+        """The admin's own page for setting a password: audited that it happened, never what it is."""
+        with transaction.atomic():
+            response = super().user_change_password(request, id, form_url)
+            if request.method == "POST" and response.status_code == 302:
+                user = self.get_object(request, unquote(id))
+                record(request.user, "auth.user.password_changed_in_admin", user, None, {"password": REDACTED})
+        return response
 
 
 @admin.register(Group)

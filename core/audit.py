@@ -225,13 +225,18 @@ def seal_legacy_entries(cursor) -> int | None:
     seq, or None when there is nothing to seal. Raw SQL over the columns of 0005, so that the migration
     keeps working after later ones change the model."""
     cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [AUDIT_CHAIN])
-    cursor.execute("SELECT seq, object_repr, hash, scheme FROM core_auditentry ORDER BY seq")
     reprs, last = _LegacyReprs(), None
-    for seq, object_repr, digest, scheme in cursor.fetchall():
-        if scheme != Scheme.LEGACY_SHA256:
-            return None  # already keyed: sealed before
-        reprs.add(seq, object_repr)
-        last = (seq, digest)
+    while True:  # in pages: a trail of millions of entries stays out of memory
+        cursor.execute("SELECT seq, object_repr, hash, scheme FROM core_auditentry WHERE seq > %s ORDER BY seq "
+                       "LIMIT 20000", [last[0] if last else 0])
+        rows = cursor.fetchall()
+        if not rows:
+            break
+        for seq, object_repr, digest, scheme in rows:
+            if scheme != Scheme.LEGACY_SHA256:
+                return None  # already keyed: sealed before
+            reprs.add(seq, object_repr)
+            last = (seq, digest)
     if last is None:
         return None
     row = {

@@ -142,3 +142,14 @@ def test_audited_admins_have_only_read_only_inlines(admin_user):
         for inline in model_admin.get_inline_instances(request):
             assert not inline.has_add_permission(request, None) and not inline.can_delete
             assert set(inline.get_fields(request)) <= set(inline.get_readonly_fields(request))
+
+
+def test_a_password_set_in_the_admin_is_audited_without_the_password(admin_client_, admin_user, clerk):
+    url = reverse("admin:auth_user_password_change", args=[clerk.pk])
+    response = admin_client_.post(url, {"password1": "Ein-neues-Passwort-2026", "password2": "Ein-neues-Passwort-2026",
+                                        "usable_password": "true"})
+    assert response.status_code == 302
+    [entry] = _entries("auth.user.password_changed_in_admin")
+    assert (entry.actor_id, entry.object_id, entry.after) == (admin_user.pk, str(clerk.pk), {"password": "[redacted]"})
+    clerk.refresh_from_db()
+    assert clerk.check_password("Ein-neues-Passwort-2026")
