@@ -1,7 +1,8 @@
 """`make bench`: measure and print figures (not a test). Uses a scratch database it creates.
 
-    make bench                       # 100k, 300k and 1M persons
+    make bench                       # 100k, 300k and 1M persons, then the audit writer
     make bench BENCH_ARGS="--sizes 100000"
+    make bench BENCH_ARGS="--parts audit"   # only the audit writer (8 writers, keyed vs plain hash)
 """
 
 import argparse
@@ -41,7 +42,26 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="100000,300000,1000000")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    parser.add_argument("--parts", default="reconcile,audit,calculation",
+                        help="reconcile (with search), audit, calculation")
     args = parser.parse_args()
+    parts = set(args.parts.split(","))
+    if "reconcile" in parts:
+        reconcile_and_search(args)
+    if "audit" in parts:
+        from bench import bench_audit
+
+        print()
+        bench_audit.report(bench_audit.run())
+    if "calculation" in parts:
+        from bench import calculation
+
+        print()
+        calculation.print_figures(calculation.run())
+    return 0
+
+
+def reconcile_and_search(args) -> None:
     sizes = [int(s) for s in args.sizes.split(",")]
     env, dsn = scratch_database("verif_bench")
     os.environ.update({"DATABASE_URL": dsn, "DJANGO_SETTINGS_MODULE": "config.settings"})
@@ -83,10 +103,6 @@ def main() -> int:
             f = figures[kind]
             print(f"{kind:<12} {f['median_ms']:>13.1f} {f['p95_ms']:>10.1f} {f['page']['median_ms']:>12.1f} "
                   f"{f['page']['p95_ms']:>9.1f}")
-    from bench import calculation
-
-    print()
-    calculation.print_figures(calculation.run())
     if not args.keep:
         from urllib.parse import urlsplit, urlunsplit
 
@@ -95,7 +111,6 @@ def main() -> int:
 
         connections.close_all()
         reconcile.sql_command(admin, "DROP DATABASE IF EXISTS verif_bench WITH (FORCE)")
-    return 0
 
 
 if __name__ == "__main__":

@@ -220,6 +220,7 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 _reconcile_hour, _reconcile_minute = env("RECONCILE_AT", default="02:00").split(":")
+_audit_hour, _audit_minute = env("AUDIT_VERIFY_AT", default="01:30").split(":")
 CELERY_BEAT_SCHEDULE = {
     "reconcile-agency-extracts": {
         "task": "enrollment.tasks.reconcile_pending_extracts",
@@ -229,7 +230,21 @@ CELERY_BEAT_SCHEDULE = {
         "task": "enrollment.tasks.report_overdue_applications",
         "schedule": crontab(hour=6, minute=30),
     },
+    # Before the reconciliation, so that the night's report prints a fresh checkpoint.
+    "verify-audit-trail": {
+        "task": "core.tasks.verify_audit_trail",
+        "schedule": crontab(hour=int(_audit_hour), minute=int(_audit_minute)),
+    },
 }
+
+# The audit trail's key (HMAC of every entry and checkpoint) lives outside the database: AUDIT_KEY, or a
+# file (AUDIT_KEY_FILE, a Docker secret), or a key generated once into DATA_DIR/audit_key. Read when first
+# used (core.audit.audit_key), not here, so that building the image creates no key.
+AUDIT_KEY = env("AUDIT_KEY", default="")
+AUDIT_KEY_FILE = env("AUDIT_KEY_FILE", default="")
+# Where verify_audit and the nightly check write the checkpoint (latest entry and hash) that the next
+# verification compares with: outside the database, so that a trimmed tail is found.
+AUDIT_CHECKPOINT_DIR = Path(env("AUDIT_CHECKPOINT_DIR", default=str(DATA_DIR / "audit-checkpoints")))
 
 # The office.
 OFFICE_NAME = env("OFFICE_NAME", default="示范市医疗保障事业管理中心")

@@ -5,6 +5,13 @@ office's name, the document number, page numbers and a footer with the verificat
 a QR code pointing at /verify/<code>. issue() numbers the letter, renders it, keeps the PDF
 with its SHA-256 in a LetterRecord and writes the audit entry, in one transaction.
 
+Rendering takes a while (tens of milliseconds to seconds), so it must not happen under the audit
+chain's lock, which a transaction's first audit entry takes and holds until the commit: every
+audited write of the office would wait for the PDF. A service that changes state and issues a
+letter in one transaction therefore prepares the letter first (number from its counter, then
+render: prepare()), then makes its change (audited), then keeps the letter (keep(): the short
+INSERT and audit entry). prepare() refuses to run once the chain's lock is held.
+
 Chinese needs an embedded TrueType font (settings.LETTER_FONT_PATH, Debian's wqy-zenhei by
 default): reportlab's built-in CID font is not embedded and shows as boxes on machines
 without a CJK font.
@@ -34,7 +41,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas as pdfcanvas
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from .audit import record
+from .audit import chain_lock_taken, record
 from .masking import mask_name
 from .models import LetterRecord
 from .numbers import next_number
@@ -115,6 +122,8 @@ class Letter:
         self.number = ""
         self.verification_code = ""
         self.issued_on = timezone.localdate()
+        self.pdf: bytes | None = None
+        self._kept_title = ""
 
     def title(self) -> str:
         raise NotImplementedError
@@ -168,24 +177,48 @@ class Letter:
         canvas.restoreState()
 
     # -- issuing -----------------------------------------------------------------------------
-    def issue(self, *, actor, obj=None) -> LetterRecord:
-        """Number, render and keep the letter; audited. Runs in (or opens) a transaction."""
-        with transaction.atomic(), translation.override(settings.LETTER_LANGUAGE):
+    def prepare(self) -> bytes:
+        """Number and render the letter, before the transaction's first audit entry; returns the PDF.
+
+        The number comes from its counter inside the caller's transaction, so a rollback gives it
+        back (numbers stay gap-free); the counter's row, not the audit chain, is what a second
+        letter of the same series waits for meanwhile.
+        """
+        if not transaction.get_connection().in_atomic_block:
+            raise RuntimeError("Letter.prepare must run inside the transaction that keeps the letter")
+        if chain_lock_taken():
+            raise RuntimeError("Letter.prepare runs before the transaction's first audit entry: rendering under "
+                               "the audit chain's lock would hold up every audited write")
+        with translation.override(settings.LETTER_LANGUAGE):
             self.number = next_number(self.number_prefix, self.issued_on.year)
             self.verification_code = new_verification_code()
-            pdf = self.render()
-            digest = hashlib.sha256(pdf).hexdigest()
-            object_type, object_id = ("", "") if obj is None else (obj._meta.label_lower, str(obj.pk))
-            letter = LetterRecord(
-                number=self.number, kind=self.kind, title=self.title(), verification_code=self.verification_code,
-                sha256=digest, subject_name=self.subject_name, object_type=object_type, object_id=object_id,
-                issued_by=actor,
-            )
-            letter.pdf.save(f"{self.number}.pdf", ContentFile(pdf), save=False)
-            letter.save()
-            record(actor, "core.letter.issued", letter, None,
-                   {"number": letter.number, "kind": letter.kind, "sha256": digest, "object": f"{object_type}:{object_id}"})
+            self.pdf = self.render()
+            self._kept_title = self.title()
+        return self.pdf
+
+    def keep(self, *, actor, obj=None) -> LetterRecord:
+        """Keep the prepared PDF with its SHA-256 and write the audit entry (the short end of issuing)."""
+        if self.pdf is None:
+            raise RuntimeError("Letter.keep needs Letter.prepare first")
+        digest = hashlib.sha256(self.pdf).hexdigest()
+        object_type, object_id = ("", "") if obj is None else (obj._meta.label_lower, str(obj.pk))
+        letter = LetterRecord(
+            number=self.number, kind=self.kind, title=self._kept_title, verification_code=self.verification_code,
+            sha256=digest, subject_name=self.subject_name, object_type=object_type, object_id=object_id,
+            issued_by=actor,
+        )
+        letter.pdf.save(f"{self.number}.pdf", ContentFile(self.pdf), save=False)
+        letter.save()
+        record(actor, "core.letter.issued", letter, None,
+               {"number": letter.number, "kind": letter.kind, "sha256": digest, "object": f"{object_type}:{object_id}"})
         return letter
+
+    def issue(self, *, actor, obj=None) -> LetterRecord:
+        """Number, render and keep the letter; audited. Runs in (or opens) a transaction, which must not
+        have written an audit entry yet (see prepare)."""
+        with transaction.atomic():
+            self.prepare()
+            return self.keep(actor=actor, obj=obj)
 
 
 def verify(code: str) -> dict | None:

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from core.admin import AuditedAdminMixin
 from core.errors import DomainError
 
 from . import calculation
@@ -70,7 +71,7 @@ PolicyVersionForm = type("PolicyVersionForm", (_PolicyVersionForm,), _rate_field
 
 
 @admin.register(PolicyVersion)
-class PolicyVersionAdmin(admin.ModelAdmin):
+class PolicyVersionAdmin(AuditedAdminMixin, admin.ModelAdmin):
     """Administrators add and change versions here; every save goes through
     eligibility.services.policies (checks, one transaction, an audit entry). Versions are not
     deleted: results refer to them. Close one with its last day in force instead."""

@@ -1,16 +1,18 @@
 from django.contrib import admin
 
+from core.admin import AuditedAdmin
+
 from .models import Employer, Person
 
 
 @admin.register(Employer)
-class EmployerAdmin(admin.ModelAdmin):
+class EmployerAdmin(AuditedAdmin):
     list_display = ("uscc", "name", "status")
     search_fields = ("uscc", "name")
 
 
 @admin.register(Person)
-class PersonAdmin(admin.ModelAdmin):
+class PersonAdmin(AuditedAdmin):
     """Read-only here: the register changes through enrollment's services (audited)."""
 
     list_display = ("__str__", "insurance_type", "status", "status_date")

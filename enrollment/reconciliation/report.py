@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, Spacer
 
+from core.audit_checkpoint import describe, read_checkpoint
 from core.letters import Letter, esc, styles, table
 from core.masking import mask_id_number
 from core.models import LetterRecord
@@ -72,6 +73,7 @@ class ReconciliationReport(Letter):
         ]
         if run.finished_at:
             rows.append([_("Finished"), formats.date_format(run.finished_at, "Y-m-d H:i")])
+        rows.append([_("Audit checkpoint"), describe(read_checkpoint())])
         return [Paragraph(_("Summary"), s["heading"]), table(rows, col_widths=[40 * mm, 130 * mm], header=False)]
 
     def _by_kind(self, s) -> list:
