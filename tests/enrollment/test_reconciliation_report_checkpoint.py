@@ -6,7 +6,7 @@ import pytest
 from core.models import AuditEntry
 from core.tasks import verify_audit_trail
 from enrollment.models import ReconciliationRun
-from enrollment.reconciliation.report import report_for_run
+from enrollment.services.reconciliation import issue_run_report
 
 from .test_discrepancy_resolution import night_fixture, register_fixture  # noqa: F401  (fixtures)
 from .test_reconciliation_report import pdf_text, squeeze
@@ -22,12 +22,12 @@ def report_in_english(settings):
 def test_the_nightly_report_prints_the_audit_checkpoint(night, supervisor):
     assert verify_audit_trail.delay().get()["ok"]
     last = AuditEntry.objects.order_by("-seq").first()
-    letter = report_for_run(actor=supervisor, run=ReconciliationRun.objects.get())
+    letter = issue_run_report(actor=supervisor, run=ReconciliationRun.objects.get())
     text = squeeze(pdf_text(letter))
     assert f"Auditcheckpointentry{last.seq},verified" in text
     assert f"hash{last.hash}" in text
 
 
 def test_before_the_first_checkpoint_the_report_says_so(night, supervisor):
-    letter = report_for_run(actor=supervisor, run=ReconciliationRun.objects.get())
+    letter = issue_run_report(actor=supervisor, run=ReconciliationRun.objects.get())
     assert "Auditcheckpointnoneyet" in squeeze(pdf_text(letter))
