@@ -1,5 +1,112 @@
+"""Reads of the problem ledger: the list's filters and counts, who may be assigned, plain labels."""
+
+from datetime import date
+
+import django_filters
+from django import forms
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from core.roles import Role
+
 from .models import Problem
+
+# Who may be given a problem to rectify: the office's own staff (not providers, not the system user).
+ASSIGNABLE_ROLES = [r for r in Role.values if r != Role.PROVIDER]
 
 
 def open_problems():
     return Problem.objects.exclude(status=Problem.Status.CLOSED)
+
+
+def overdue(today: date | None = None) -> Q:
+    """A problem whose deadline has passed and that is not closed (index problem_deadline_idx)."""
+    return Q(deadline__lt=today or timezone.localdate(), deadline__isnull=False) & ~Q(status=Problem.Status.CLOSED)
+
+
+def assignable_staff() -> QuerySet:
+    return (get_user_model().objects.filter(is_active=True, groups__name__in=ASSIGNABLE_ROLES)
+            .distinct().order_by("first_name", "last_name", "username"))
+
+
+def staff_name(user) -> str:
+    """A person's name as pages print it: the full name, else the user name."""
+    if user is None:
+        return ""
+    return user.get_full_name() or user.get_username()
+
+
+def source_label(source_app: str) -> str:
+    """The app a problem came from, by its name ("参保登记"), never its code."""
+    try:
+        return str(apps.get_app_config(source_app).verbose_name)
+    except LookupError:
+        return str(_("Other"))
+
+
+def category_label(code: str) -> str:
+    """What kind of problem it is, in the words of the app that reports it.
+
+    Each reporting app names its categories on its AppConfig (`problem_categories`: code -> label);
+    a code nobody names reads "Other" (pages never show codes).
+    """
+    for config in apps.get_app_configs():
+        labels = getattr(config, "problem_categories", None) or {}
+        if code in labels:
+            return str(labels[code])
+    return str(_("Other"))
+
+
+def status_counts(qs: QuerySet | None = None) -> dict[str, int]:
+    """Problems per state, every state present (one query)."""
+    rows = dict((qs if qs is not None else Problem.objects.all()).order_by()
+                .values_list("status").annotate(n=Count("id")).values_list("status", "n"))
+    return {value: rows.get(value, 0) for value in Problem.Status.values}
+
+
+def overdue_count() -> int:
+    return Problem.objects.filter(overdue()).count()
+
+
+def source_choices() -> list[tuple[str, str]]:
+    codes = Problem.objects.order_by("source_app").values_list("source_app", flat=True).distinct()
+    return [(code, source_label(code)) for code in codes]
+
+
+def unit_choices() -> list[tuple[str, str]]:
+    units = (Problem.objects.exclude(responsible_unit="").order_by("responsible_unit")
+             .values_list("responsible_unit", flat=True).distinct())
+    return [(u, u) for u in units]
+
+
+class ProblemFilter(django_filters.FilterSet):
+    """The ledger's filters: state, source, responsible unit, overdue, and a search in the title."""
+
+    status = django_filters.ChoiceFilter(choices=Problem.Status.choices, label=_("State"), empty_label=_("Any state"))
+    source = django_filters.ChoiceFilter(field_name="source_app", choices=source_choices, label=_("Source"),
+                                         empty_label=_("Any source"))
+    unit = django_filters.ChoiceFilter(field_name="responsible_unit", choices=unit_choices,
+                                       label=_("Responsible unit"), empty_label=_("Any unit"))
+    overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Overdue only"),
+                                           widget=forms.CheckboxInput)
+    q = django_filters.CharFilter(method="filter_search", label=_("Title contains"), max_length=100)
+
+    class Meta:
+        model = Problem
+        fields = ["status", "source", "unit", "overdue", "q"]
+
+    def filter_overdue(self, qs, name, value):
+        return qs.filter(overdue()) if value else qs
+
+    def filter_search(self, qs, name, value):
+        value = value.strip()
+        return qs.filter(title__icontains=value) if value else qs
+
+
+def problems_for_list(data=None, request=None) -> ProblemFilter:
+    """The filtered ledger, newest first, with the assignee read in the same query."""
+    return ProblemFilter(data or None, queryset=Problem.objects.select_related("assignee").order_by("-raised_at", "-id"),
+                         request=request)
