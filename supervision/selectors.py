@@ -32,11 +32,24 @@ def assignable_staff() -> QuerySet:
             .distinct().order_by("first_name", "last_name", "username"))
 
 
+SYSTEM_USERNAME = "system"  # the user scheduled jobs act as (core.system): pages call it "the system"
+
+
 def staff_name(user) -> str:
-    """A person's name as pages print it: the full name, else the user name."""
+    """A person's name as pages print it: the full name, else the user name; the system user as such."""
     if user is None:
         return ""
+    if user.get_username() == SYSTEM_USERNAME and not user.is_active:
+        return str(_("The system"))
     return user.get_full_name() or user.get_username()
+
+
+def home_summary(user) -> dict:
+    """The supervisor's home panel: problems not closed, overdue, and waiting for verification (one query)."""
+    counts = Problem.objects.aggregate(
+        open=Count("id", filter=~Q(status=Problem.Status.CLOSED)), overdue=Count("id", filter=overdue()),
+        to_verify=Count("id", filter=Q(status=Problem.Status.AWAITING_VERIFICATION)))
+    return counts
 
 
 def source_label(source_app: str) -> str:

@@ -13,8 +13,6 @@ from core.audit_views import object_history
 from .models import Problem
 from .selectors import staff_name
 
-SYSTEM_USERNAME = "system"  # the user scheduled jobs act as (core.system), named "the system" here
-
 
 def _status(value) -> str:
     try:
@@ -64,8 +62,7 @@ def problem_timeline(problem: Problem, limit: int = 200) -> list[dict]:
     ids = {e.actor_id for e in entries if e.actor_id}
     ids |= {(e.after or {}).get("assignee") for e in entries} - {None}
     users = get_user_model().objects.filter(pk__in=[i for i in ids if isinstance(i, int)])
-    names = {u.pk: (_("The system") if u.username == SYSTEM_USERNAME and not u.is_active else staff_name(u))
-             for u in users}
+    names = {u.pk: staff_name(u) for u in users}
     out = []
     for e in entries:
         actor = names.get(e.actor_id) if e.actor_id else _("The system")

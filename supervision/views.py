@@ -126,8 +126,9 @@ def _refused(request, problem: Problem, exc: DomainError, form=None, name: str =
     return _back(problem)
 
 
-def _move(name: str, form_class, call, done):
-    """A POST view: check the form, call the service with the page's version, say what happened."""
+def _move(name: str, form_class, act):
+    """A POST view for one move: check the form, let `act` call the service with the page's version
+    and return what to tell the user, then go back to the problem's page."""
 
     @require_POST
     def view(request, pk):
@@ -136,36 +137,48 @@ def _move(name: str, form_class, call, done):
         if not form.is_valid():
             return _detail(request, problem, status=400, **{name: form})
         try:
-            call(request.user, problem, form.cleaned_data)
+            done = act(request.user, problem, form.cleaned_data)
         except DomainError as exc:
             return _refused(request, problem, exc, form, name)
-        messages.success(request, done(problem))
+        messages.success(request, done)
         return _back(problem)
 
     view.__name__ = f"problem_{name}"
     return view
 
 
-problem_assign = _move("assign", AssignForm, lambda user, p, d: services.assign_problem(
-    actor=user, problem=p, assignee=d["assignee"], responsible_unit=d["responsible_unit"], deadline=d["deadline"],
-    note=d["note"], expected_version=d["version"]),
-    lambda p: _("Problem %(number)s was assigned to %(whom)s, to be rectified by %(deadline)s.") % {
-        "number": p.pk, "whom": " · ".join(x for x in (staff_name(p.assignee), p.responsible_unit) if x),
-        "deadline": p.deadline.isoformat()})
+def _assign(user, problem: Problem, data: dict) -> str:
+    services.assign_problem(actor=user, problem=problem, assignee=data["assignee"],
+                            responsible_unit=data["responsible_unit"], deadline=data["deadline"], note=data["note"],
+                            expected_version=data["version"])
+    whom = " · ".join(x for x in (staff_name(problem.assignee), problem.responsible_unit) if x)
+    return _("Problem %(number)s was assigned to %(whom)s, to be rectified by %(deadline)s.") % {
+        "number": problem.pk, "whom": whom, "deadline": problem.deadline.isoformat()}
 
-problem_deadline = _move("deadline", DeadlineForm, lambda user, p, d: services.set_problem_deadline(
-    actor=user, problem=p, deadline=d["deadline"], note=d["note"], expected_version=d["version"]),
-    lambda p: _("The deadline of problem %(number)s is now %(deadline)s.") % {
-        "number": p.pk, "deadline": p.deadline.isoformat()})
 
-problem_rectify = _move("rectify", RectifyForm, lambda user, p, d: services.record_rectification(
-    actor=user, problem=p, rectification=d["rectification"], expected_version=d["version"]),
-    lambda p: _("The rectification of problem %(number)s was recorded; it now awaits verification.")
-    % {"number": p.pk})
+def _set_deadline(user, problem: Problem, data: dict) -> str:
+    services.set_problem_deadline(actor=user, problem=problem, deadline=data["deadline"], note=data["note"],
+                                  expected_version=data["version"])
+    return _("The deadline of problem %(number)s is now %(deadline)s.") % {
+        "number": problem.pk, "deadline": problem.deadline.isoformat()}
 
-problem_reopen = _move("reopen", ReopenForm, lambda user, p, d: services.reopen_problem(
-    actor=user, problem=p, note=d["note"], expected_version=d["version"]),
-    lambda p: _("Problem %(number)s was reopened.") % {"number": p.pk})
+
+def _rectify(user, problem: Problem, data: dict) -> str:
+    services.record_rectification(actor=user, problem=problem, rectification=data["rectification"],
+                                  expected_version=data["version"])
+    return _("The rectification of problem %(number)s was recorded; it now awaits verification.") % {
+        "number": problem.pk}
+
+
+def _reopen(user, problem: Problem, data: dict) -> str:
+    services.reopen_problem(actor=user, problem=problem, note=data["note"], expected_version=data["version"])
+    return _("Problem %(number)s was reopened.") % {"number": problem.pk}
+
+
+problem_assign = _move("assign", AssignForm, _assign)
+problem_deadline = _move("deadline", DeadlineForm, _set_deadline)
+problem_rectify = _move("rectify", RectifyForm, _rectify)
+problem_reopen = _move("reopen", ReopenForm, _reopen)
 
 
 @require_POST

@@ -263,6 +263,26 @@ def test_the_detail_query_count_does_not_grow_with_the_history(supervisor, clerk
         assert len(client.get(url("problem_detail", problem.pk)).context["timeline"]) == 12
 
 
+def test_the_supervisors_home_shows_the_ledgers_counts(supervisor, clerk, client_for, ledger,
+                                                     django_assert_max_num_queries):
+    from supervision.selectors import home_summary
+
+    with django_assert_max_num_queries(1):
+        assert home_summary(supervisor) == {"open": 3, "overdue": 1, "to_verify": 0}
+    panels = client_for(supervisor).get(reverse("home")).context["panels"]
+    assert {"template": "supervision/_home_panel.html", "data": {"open": 3, "overdue": 1, "to_verify": 0}} in panels
+    assert all(p["template"] != "supervision/_home_panel.html"
+               for p in client_for(clerk).get(reverse("home")).context["panels"])
+
+
+def test_the_system_user_is_named_as_the_system(django_user_model, english):
+    from supervision.selectors import staff_name
+
+    job = django_user_model.objects.create_user(username="system", first_name="System", is_active=False)
+    assert staff_name(job) == "The system"
+    assert staff_name(django_user_model(username="wf", first_name="王芳")) == "王芳"
+
+
 # -- the menu ------------------------------------------------------------------------------------------------
 
 def test_administrators_reach_the_admin_from_the_menu(admin_user, supervisor, client_for, english_pages):
