@@ -21,14 +21,7 @@ from . import services
 from .forms import AssignForm, CloseForm, DeadlineForm, ExportForm, RectifyForm, ReopenForm
 from .models import Problem
 from .permissions import access_ledger, access_problem
-from .selectors import (
-    category_label,
-    overdue_count,
-    problems_for_list,
-    source_label,
-    staff_name,
-    status_counts,
-)
+from .selectors import category_label, ledger_summary, problems_for_list, source_label, staff_name
 from .timeline import problem_timeline
 
 Status = Problem.Status
@@ -43,15 +36,15 @@ def _row(p: Problem) -> dict:
 @require_GET
 def problem_list(request):
     access_ledger(request.user)
-    filterset = problems_for_list(request.GET, request)
+    summary = ledger_summary()
+    filterset = problems_for_list(request.GET, request, summary)
     page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
-    counts = status_counts()
     return render(request, "supervision/problem_list.html", {
         "filter": filterset, "page_obj": page, "rows": [_row(p) for p in page.object_list],
-        "counts": [(value, label, counts[value]) for value, label in Status.choices],
-        "total": sum(counts.values()), "overdue_total": overdue_count(),
+        "counts": [(value, label, summary.by_status[value]) for value, label in Status.choices],
+        "overdue_total": summary.overdue,
         "querystring_without_page": f"{params.urlencode()}&" if params else "",
         "export_query": params.urlencode(),
     })

@@ -10,7 +10,7 @@ from core.errors import ConcurrentEdit, InvalidTransition, PermissionDenied, Val
 from core.models import AuditEntry
 from supervision import services as svc
 from supervision.models import Problem
-from supervision.selectors import overdue, status_counts
+from supervision.selectors import ledger_summary, overdue
 from supervision.services import report_problem
 
 Status = Problem.Status
@@ -154,6 +154,7 @@ def test_overdue_means_the_deadline_passed_and_not_closed(supervisor):
     make("t:none", None, Status.OPEN)
     assert list(Problem.objects.filter(overdue()).values_list("pk", flat=True)) == [late]
     assert Problem.objects.get(pk=late).is_overdue
-    counts = status_counts()
+    summary = ledger_summary()
+    counts = summary.by_status
     assert counts[Status.RECTIFYING] == 2 and counts[Status.CLOSED] == 1 and counts[Status.OPEN] == 1
-    assert counts[Status.REOPENED] == 0
+    assert counts[Status.REOPENED] == 0 and summary.overdue == 1
