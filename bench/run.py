@@ -83,6 +83,10 @@ def main() -> int:
             f = figures[kind]
             print(f"{kind:<12} {f['median_ms']:>13.1f} {f['p95_ms']:>10.1f} {f['page']['median_ms']:>12.1f} "
                   f"{f['page']['p95_ms']:>9.1f}")
+    from bench import calculation
+
+    print()
+    calculation.print_figures(calculation.run())
     if not args.keep:
         from urllib.parse import urlsplit, urlunsplit
 

@@ -7,4 +7,5 @@ from .models import Problem
 class ProblemAdmin(admin.ModelAdmin):
     list_display = ("id", "raised_at", "source_app", "category", "title", "status")
     list_filter = ("status", "source_app")
-    readonly_fields = ("source_key", "times_reported", "raised_at", "raised_by")
+    # The state changes through core.workflow (its transitions table and audit), never by hand here.
+    readonly_fields = ("source_key", "status", "version", "times_reported", "raised_at", "raised_by")

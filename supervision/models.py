@@ -3,7 +3,12 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.roles import Role
+
 from .roles import SUPERVISORS
+
+# The ledger itself reopens a closed problem that is reported again (supervision.services.report_problem).
+LEDGER = (Role.SYSTEM,)
 
 
 class Problem(models.Model):
@@ -35,7 +40,7 @@ class Problem(models.Model):
         Status.RECTIFYING: {Status.AWAITING_VERIFICATION: SUPERVISORS, Status.RECTIFYING: SUPERVISORS},
         Status.AWAITING_VERIFICATION: {Status.CLOSED: SUPERVISORS, Status.REOPENED: SUPERVISORS},
         Status.REOPENED: {Status.RECTIFYING: SUPERVISORS},
-        Status.CLOSED: {Status.REOPENED: SUPERVISORS},
+        Status.CLOSED: {Status.REOPENED: SUPERVISORS + LEDGER},
     }
 
     source_key = models.CharField(max_length=120, unique=True,

@@ -16,7 +16,7 @@ from core.roles import Role
 from .models import Problem
 
 # Who may be given a problem to rectify: the office's own staff (not providers, not the system user).
-ASSIGNABLE_ROLES = [r for r in Role.values if r != Role.PROVIDER]
+ASSIGNABLE_ROLES = [r for r in Role.values if r not in (Role.PROVIDER, Role.SYSTEM)]
 
 
 def open_problems():

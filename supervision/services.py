@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from core.audit import record, record_many
 from core.errors import ConcurrentEdit, ValidationFailed
+from core.system import system_user
 from core.workflow import transition
 
 from .models import Problem
@@ -28,8 +29,11 @@ def report_problem(*, source_key: str, source_app: str, category: str, title: st
     """Raise a problem in the ledger, once per source.
 
     Returns (problem, created). Reporting the same source again raises nothing new: it counts
-    the report on the existing entry (and reopens it if it had been closed), audited either way.
+    the report on the existing entry, audited either way. A closed entry reported again is
+    reopened by the ledger itself: a move of the transitions table made as the system user.
+    `actor` is who reports it; None stands for the system user (a job).
     """
+    actor = actor or system_user()
     with transaction.atomic():
         problem, created = Problem.objects.select_for_update().get_or_create(
             source_key=source_key,
@@ -44,11 +48,10 @@ def report_problem(*, source_key: str, source_app: str, category: str, title: st
         before = {"times_reported": problem.times_reported, "status": problem.status}
         Problem.objects.filter(pk=problem.pk).update(times_reported=F("times_reported") + 1)
         problem.refresh_from_db(fields=["times_reported"])
-        if problem.status == Problem.Status.CLOSED:
-            problem.status = Problem.Status.REOPENED
-            problem.save(update_fields=["status"])
         record(actor, "supervision.problem.reported_again", problem, before,
                {"times_reported": problem.times_reported, "status": problem.status})
+        if problem.status == Problem.Status.CLOSED:
+            transition(problem, Problem.Status.REOPENED, actor=system_user(), action="supervision.problem.reopened")
         return problem, False
 
 
@@ -61,6 +64,7 @@ def report_problems(items: list[dict], *, actor=None) -> list[int]:
     """
     if not items:
         return []
+    actor = actor or system_user()
     with transaction.atomic():
         keys = [item["source_key"] for item in items]
         ids = dict(Problem.objects.filter(source_key__in=keys).values_list("source_key", "id"))
@@ -82,7 +86,8 @@ Status = Problem.Status
 
 
 def _check_version(problem: Problem, expected_version: int | None) -> Problem:
-    """Lock the row and refuse an edit made on a page that is out of date."""
+    """Lock the row and refuse an edit made on a page that is out of date (for the moves whose target
+    depends on the state it is in; core.workflow checks the version again)."""
     locked = Problem.objects.select_for_update().get(pk=problem.pk)
     if expected_version is not None and locked.version != expected_version:
         raise ConcurrentEdit()
@@ -145,25 +150,20 @@ def record_rectification(*, actor, problem: Problem, rectification: str,
     rectification = (rectification or "").strip()
     if not rectification:
         raise ValidationFailed(errors=[{"field": "rectification", "message": _("Say what was done to rectify it.")}])
-    with transaction.atomic():
-        _check_version(problem, expected_version)
-        return transition(problem, Status.AWAITING_VERIFICATION, actor=actor, action="supervision.problem.rectified",
-                          changes={"rectification": rectification, "rectified_at": timezone.now()})
+    return transition(problem, Status.AWAITING_VERIFICATION, actor=actor, action="supervision.problem.rectified",
+                      changes={"rectification": rectification, "rectified_at": timezone.now()},
+                      expected_version=expected_version)
 
 
 def close_problem(*, actor, problem: Problem, note: str, expected_version: int | None = None) -> Problem:
     """Close the problem: rectified and verified, or nothing to rectify. The note says which."""
     note = _note_required(note, _("Say why the problem can be closed."))
-    with transaction.atomic():
-        _check_version(problem, expected_version)
-        return transition(problem, Status.CLOSED, actor=actor, action="supervision.problem.closed", note=note,
-                          changes={"closed_at": timezone.now()})
+    return transition(problem, Status.CLOSED, actor=actor, action="supervision.problem.closed", note=note,
+                      changes={"closed_at": timezone.now()}, expected_version=expected_version)
 
 
 def reopen_problem(*, actor, problem: Problem, note: str, expected_version: int | None = None) -> Problem:
     """Send the problem back: the rectification did not hold, or it was closed too soon."""
     note = _note_required(note, _("Say why the problem is reopened."))
-    with transaction.atomic():
-        _check_version(problem, expected_version)
-        return transition(problem, Status.REOPENED, actor=actor, action="supervision.problem.reopened", note=note,
-                          changes={"closed_at": None})
+    return transition(problem, Status.REOPENED, actor=actor, action="supervision.problem.reopened", note=note,
+                      changes={"closed_at": None}, expected_version=expected_version)

@@ -9,7 +9,7 @@ from core.errors import ValidationFailed
 
 from ..identity import IdentityError, check_id_number
 from ..models import Application, Person, PersonStatus, StatusChange
-from ..services.register import update_person
+from ..services.register import end_insurance
 from .base import Errors, KindSpec, case_field, effective_date, text
 
 KIND = Application.Kind.REMOVE_PERSONS
@@ -85,9 +85,8 @@ def check(app: Application) -> None:
 
 
 def apply(actor, app: Application) -> dict:
-    for person in _persons_to_remove(app):
-        update_person(actor=actor, person=person, source=StatusChange.Source.APPLICATION, reference=app.number,
-                      changes={"status": PersonStatus.TERMINATED, "status_date": app.effective_date})
+    end_insurance(actor=actor, persons=_persons_to_remove(app), status_date=app.effective_date,
+                  source=StatusChange.Source.APPLICATION, reference=app.number)
     return {}
 
 

@@ -5,16 +5,15 @@ succeeded run), with what was new and what closed that night; the twenty oldest 
 (identity numbers masked); a rejected or failed run says why. Rendered on core's Letter base, so
 it carries a number (REC-…), a verification code and the embedded CJK font.
 
-report_for_run() issues it once per finished run and serves the kept copy after that; a run done
-again for its date (a retry) finishes later than the kept copy and gets a new report.
+enrollment.services.reconciliation issues it once per finished run (the night does, after each
+run); the page serves the kept copy. A run done again for its date finishes later than the kept
+copy and gets a new report.
 """
 
-from django.db import transaction
 from django.utils.translation import gettext as _
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, Spacer
 
-from core.errors import Conflict
 from core.letters import Letter, esc, office_time, styles, table
 from core.masking import mask_id_number
 from core.models import LetterRecord
@@ -134,11 +133,3 @@ def kept_report(run: ReconciliationRun) -> LetterRecord | None:
         return None
     return letter
 
-
-def report_for_run(*, actor, run: ReconciliationRun) -> LetterRecord:
-    """The run's report: the kept one, or issued now (once; the run row is locked meanwhile)."""
-    with transaction.atomic():
-        run = ReconciliationRun.objects.select_for_update().get(pk=run.pk)
-        if run.status == Status.RUNNING:
-            raise Conflict(_("The run has not finished yet: its report comes when it has."), code="run_not_finished")
-        return kept_report(run) or ReconciliationReport(run).issue(actor=actor, obj=run)

@@ -7,14 +7,13 @@ from django.utils.translation import gettext as _
 
 from core.errors import PermissionDenied, ValidationFailed
 from core.roles import has_role
-from core.workflow import transition
+from core.workflow import begin, finish
 
 from ... import materials
 from ...kinds import spec_for
 from ...models import Application, Material
 from ...models.applications import DECIDERS
 from .applying import apply_to_register, check_applicable
-from .common import lock, require_move, sync
 
 Status = Application.Status
 
@@ -47,13 +46,10 @@ def _check_ready_for_review(locked: Application) -> None:
 def start_review(*, actor, application: Application, expected_version: int | None = None) -> Application:
     """Submitted/resubmitted → under review, once every material is provided."""
     with transaction.atomic():
-        locked = lock(application, expected_version)
-        require_move(actor, locked, Status.UNDER_REVIEW)
-        _check_ready_for_review(locked)
+        move = begin(application, Status.UNDER_REVIEW, actor=actor, expected_version=expected_version)
+        _check_ready_for_review(move.obj)
         changes = {"reviewer": actor} if has_role(actor, *DECIDERS) else {}
-        locked = transition(locked, Status.UNDER_REVIEW, actor=actor, action="enrollment.application.review_started",
-                            changes=changes)
-    return sync(application, locked)
+        return finish(move, action="enrollment.application.review_started", changes=changes)
 
 
 def approve_application(*, actor, application: Application, note: str = "", expected_version: int | None = None):
@@ -61,16 +57,13 @@ def approve_application(*, actor, application: Application, note: str = "", expe
     from ...letters import ApprovalLetter
 
     with transaction.atomic():
-        locked = lock(application, expected_version)
-        require_move(actor, locked, Status.APPROVED)
-        _check_segregation(actor, locked)
-        check_applicable(locked)
-        locked = transition(locked, Status.APPROVED, actor=actor, action="enrollment.application.approved",
-                            changes={"decided_by": actor, "decided_at": timezone.now(),
-                                     "decision_note": (note or "").strip(), "decision_reasons": []})
-        letter = ApprovalLetter(locked).issue(actor=actor, obj=locked)
-    sync(application, locked)
-    return letter
+        move = begin(application, Status.APPROVED, actor=actor, expected_version=expected_version)
+        _check_segregation(actor, move.obj)
+        check_applicable(move.obj)
+        locked = finish(move, action="enrollment.application.approved", changes={
+            "decided_by": actor, "decided_at": timezone.now(), "decision_note": (note or "").strip(),
+            "decision_reasons": []})
+        return ApprovalLetter(locked).issue(actor=actor, obj=locked)
 
 
 def reject_application(*, actor, application: Application, reasons: list[str], note: str = "",
@@ -89,25 +82,19 @@ def reject_application(*, actor, application: Application, reasons: list[str], n
     if "other" in reasons and not note:
         errors.append({"column": "note", "message": _("Explain the reason “other” in the text.")})
     with transaction.atomic():
-        locked = lock(application, expected_version)
-        require_move(actor, locked, Status.REJECTED)
-        _check_segregation(actor, locked)
+        move = begin(application, Status.REJECTED, actor=actor, expected_version=expected_version)
+        _check_segregation(actor, move.obj)
         if errors:
             raise ValidationFailed(errors=errors)
-        locked = transition(locked, Status.REJECTED, actor=actor, action="enrollment.application.rejected",
-                            changes={"decided_by": actor, "decided_at": timezone.now(), "decision_reasons": reasons,
-                                     "decision_note": note})
-        letter = RejectionLetter(locked).issue(actor=actor, obj=locked)
-    sync(application, locked)
-    return letter
+        locked = finish(move, action="enrollment.application.rejected", changes={
+            "decided_by": actor, "decided_at": timezone.now(), "decision_reasons": reasons, "decision_note": note})
+        return RejectionLetter(locked).issue(actor=actor, obj=locked)
 
 
 def register_application(*, actor, application: Application, expected_version: int | None = None) -> Application:
     """Approved → registered: apply the change to the register, all of it or nothing."""
     with transaction.atomic():
-        locked = lock(application, expected_version)
-        require_move(actor, locked, Status.REGISTERED)
-        changes = apply_to_register(actor=actor, application=locked)
-        locked = transition(locked, Status.REGISTERED, actor=actor, action="enrollment.application.registered",
-                            changes={"registered_at": timezone.now(), **changes})
-    return sync(application, locked)
+        move = begin(application, Status.REGISTERED, actor=actor, expected_version=expected_version)
+        changes = apply_to_register(actor=actor, application=move.obj)
+        return finish(move, action="enrollment.application.registered",
+                      changes={"registered_at": timezone.now(), **changes})

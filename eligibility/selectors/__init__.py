@@ -1,0 +1,1 @@
+"""Eligibility's reads for pages, the API and other apps (settlement reads policies and the ledger here)."""
