@@ -249,6 +249,10 @@ AUDIT_CHECKPOINT_DIR = Path(env("AUDIT_CHECKPOINT_DIR", default=str(DATA_DIR / "
 # The office.
 OFFICE_NAME = env("OFFICE_NAME", default="示范市医疗保障事业管理中心")
 OFFICE_NAME_EN = env("OFFICE_NAME_EN", default="Demonstration City Medical Insurance Verification Office")
+# The service window, printed on every letter to the public.
+OFFICE_ADDRESS = env("OFFICE_ADDRESS", default="示范市人民路100号市民服务中心二楼医保窗口")
+OFFICE_PHONE = env("OFFICE_PHONE", default="0000-12345678")
+OFFICE_HOURS = env("OFFICE_HOURS", default="周一至周五 9:00—12:00，13:30—17:00（法定节假日除外）")
 # Letters go to the public in the office's language, whatever language the clerk's screen shows.
 LETTER_LANGUAGE = env("LETTER_LANGUAGE", default=LANGUAGE_CODE)
 LETTER_FONT_PATH = env("LETTER_FONT_PATH", default="/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
