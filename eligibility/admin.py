@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import AuditedAdminMixin
+from core.admin import AuditedAdminMixin, ReadOnlyAdmin
 from core.errors import DomainError
 
 from . import calculation
@@ -116,7 +116,7 @@ class PolicyVersionAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(FundPayment)
-class FundPaymentAdmin(admin.ModelAdmin):
+class FundPaymentAdmin(ReadOnlyAdmin):
     """Read-only: payments are appended by settlement and determinations, through the services."""
 
     list_display = ("person", "year", "source_type", "source_id", "fund_amount", "large_expense_amount",
@@ -124,12 +124,3 @@ class FundPaymentAdmin(admin.ModelAdmin):
     list_filter = ("year", "source_type")
     list_select_related = ("person", "policy_version")
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
