@@ -1,7 +1,8 @@
 """`make bench`: measure and print figures (not a test). Uses a scratch database it creates.
 
-    make bench                       # 100k, 300k and 1M persons
+    make bench                       # 100k, 300k and 1M persons, then the audit writer
     make bench BENCH_ARGS="--sizes 100000"
+    make bench BENCH_ARGS="--parts audit"   # only the audit writer (8 writers, keyed vs plain hash)
 """
 
 import argparse
@@ -41,7 +42,45 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="100000,300000,1000000")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    parser.add_argument("--parts", default="reconcile,audit,calculation,eligibility",
+                        help="reconcile (with search), audit, calculation, eligibility (loaders and coverage)")
     args = parser.parse_args()
+    parts = set(args.parts.split(","))
+    if "reconcile" in parts:
+        reconcile_and_search(args)
+    if "audit" in parts:
+        from bench import bench_audit
+
+        print()
+        bench_audit.report(bench_audit.run())
+    if "calculation" in parts:
+        from bench import calculation
+
+        print()
+        calculation.print_figures(calculation.run())
+    if "eligibility" in parts:
+        print()
+        eligibility(args)
+    return 0
+
+
+def eligibility(args) -> None:
+    """The loaders and the coverage check (bench/eligibility.py, then bench/coverage_load.py on the same
+    data), in their own scratch database at the largest size."""
+    persons = str(max(int(s) for s in args.sizes.split(",")))
+    env, dsn = scratch_database("verif_bench_eligibility")
+    subprocess.run([sys.executable, "bench/eligibility.py", "--persons", persons], cwd=ROOT, env=env, check=True)
+    subprocess.run([sys.executable, "bench/coverage_load.py", "--persons", persons], cwd=ROOT, env=env, check=True)
+    if not args.keep:
+        from urllib.parse import urlsplit, urlunsplit
+
+        from bench.reconcile import sql_command
+
+        sql_command(urlunsplit(urlsplit(dsn)._replace(path="/postgres")),
+                    "DROP DATABASE IF EXISTS verif_bench_eligibility WITH (FORCE)")
+
+
+def reconcile_and_search(args) -> None:
     sizes = [int(s) for s in args.sizes.split(",")]
     env, dsn = scratch_database("verif_bench")
     os.environ.update({"DATABASE_URL": dsn, "DJANGO_SETTINGS_MODULE": "config.settings"})
@@ -83,14 +122,6 @@ def main() -> int:
             f = figures[kind]
             print(f"{kind:<12} {f['median_ms']:>13.1f} {f['p95_ms']:>10.1f} {f['page']['median_ms']:>12.1f} "
                   f"{f['page']['p95_ms']:>9.1f}")
-    from bench import calculation
-
-    print()
-    calculation.print_figures(calculation.run())
-    print()
-    eligibility_env, eligibility_dsn = scratch_database("verif_bench_eligibility")
-    subprocess.run([sys.executable, "bench/eligibility.py", "--persons", str(max(sizes))], cwd=ROOT,
-                   env=eligibility_env, check=True)
     if not args.keep:
         from urllib.parse import urlsplit, urlunsplit
 
@@ -99,8 +130,6 @@ def main() -> int:
 
         connections.close_all()
         reconcile.sql_command(admin, "DROP DATABASE IF EXISTS verif_bench WITH (FORCE)")
-        reconcile.sql_command(admin, "DROP DATABASE IF EXISTS verif_bench_eligibility WITH (FORCE)")
-    return 0
 
 
 if __name__ == "__main__":

@@ -42,10 +42,27 @@ def _migration_data(request):
     yield
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _flush_past_the_audit_trigger():
+    """A transactional test ends with Django's flush, one TRUNCATE of every table, which the audit
+    table's trigger refuses: the test database's superuser flushes with triggers off."""
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    original = DatabaseOperations.execute_sql_flush
+
+    def execute_sql_flush(self, sql_list):
+        return original(self, ["SET LOCAL session_replication_role = replica", *sql_list])
+
+    DatabaseOperations.execute_sql_flush = execute_sql_flush
+    yield
+    DatabaseOperations.execute_sql_flush = original
+
+
 @pytest.fixture(autouse=True)
 def _media_and_celery(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.AGENCY_DROP_DIR = tmp_path / "agency"
+    settings.AUDIT_CHECKPOINT_DIR = tmp_path / "audit-checkpoints"  # each test's own, as its database is
     from config.celery import app
 
     app.conf.task_always_eager = True  # services are tested directly; see tests/integration for a real worker

@@ -1,12 +1,11 @@
 """Writes to the catalogue and the disease classes: the two loaders (all or nothing, every bad
-row listed, the same file twice leaves the same data) and the administrator's edits, each with its
-audit entry in the same transaction."""
+row listed, the same file twice leaves the same data), each with its audit entry in the same
+transaction. An administrator's single edits go through the audited admin (core.admin.AuditedAdmin)."""
 
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.db import connection, transaction
-from django.forms.models import model_to_dict
 from django.utils.translation import gettext as _
 
 from core.audit import record
@@ -14,7 +13,7 @@ from core.locks import xact_lock
 
 from ..loading import catalogue as sql
 from ..loading.files import FileRejected, stage_csv
-from ..models import CatalogueItem, DiseaseClass
+from ..models import DiseaseClass
 
 CATALOGUE_LOCK = "eligibility.catalogue.load"
 DISEASES_LOCK = "eligibility.diseases.load"
@@ -112,40 +111,3 @@ def load_diseases(*, path: Path, actor=None) -> DiseaseLoad:
 def _disease_rows() -> list[tuple]:
     return [tuple(r) for r in DiseaseClass.objects.order_by("category_from")
             .values_list("category_from", "category_to", "disease_class", "name")]
-
-
-# --- An administrator's edits (the admin calls these) ------------------------------------------------
-
-def save_catalogue_item(*, item: CatalogueItem, actor) -> CatalogueItem:
-    """Create or change one catalogue entry (already validated by its form), audited."""
-    with transaction.atomic():
-        before = None
-        if item.pk:
-            before = model_to_dict(CatalogueItem.objects.select_for_update().get(pk=item.pk))
-        item.save()
-        record(actor, "eligibility.catalogue_item." + ("changed" if before else "created"), item, before,
-               model_to_dict(item))
-    return item
-
-
-def delete_catalogue_item(*, item: CatalogueItem, actor) -> None:
-    with transaction.atomic():
-        record(actor, "eligibility.catalogue_item.deleted", item, model_to_dict(item), None)
-        item.delete()
-
-
-def save_disease_class(*, disease: DiseaseClass, actor) -> DiseaseClass:
-    """Create or change one disease-class range (already validated by its form), audited."""
-    with transaction.atomic():
-        xact_lock(DISEASES_LOCK)
-        before = model_to_dict(DiseaseClass.objects.select_for_update().get(pk=disease.pk)) if disease.pk else None
-        disease.save()
-        record(actor, "eligibility.disease_class." + ("changed" if before else "created"), disease, before,
-               model_to_dict(disease))
-    return disease
-
-
-def delete_disease_class(*, disease: DiseaseClass, actor) -> None:
-    with transaction.atomic():
-        record(actor, "eligibility.disease_class.deleted", disease, model_to_dict(disease), None)
-        disease.delete()

@@ -96,6 +96,11 @@ def outcome_lines(app: Application) -> list[str]:
                "date": effective_date(app)}]
 
 
+def persons_concerned(app: Application) -> list[tuple[str, str]]:
+    return list(Person.objects.filter(id_number__in=app.payload.get("id_numbers", []))
+                .order_by("id_number").values_list("name", "id_number"))
+
+
 def demo(data) -> dict:
     person = data.person()
     employer = data.employer_of(person)
@@ -116,4 +121,5 @@ SPEC = KindSpec(
     outcome_lines=outcome_lines,
     payload_template="enrollment/applications/kinds/remove_persons.html",
     demo=demo,
+    persons_concerned=persons_concerned,
 )

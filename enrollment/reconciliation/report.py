@@ -10,12 +10,12 @@ run); the page serves the kept copy. A run done again for its date finishes late
 copy and gets a new report.
 """
 
-from django.utils import formats
 from django.utils.translation import gettext as _
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, Spacer
 
-from core.letters import Letter, esc, styles, table
+from core.audit_checkpoint import describe, read_checkpoint
+from core.letters import Letter, esc, office_time, styles, table
 from core.masking import mask_id_number
 from core.models import LetterRecord
 
@@ -37,6 +37,10 @@ def _kind_label(kind: str) -> str:
 class ReconciliationReport(Letter):
     kind = KIND
     number_prefix = "REC"
+    # For the office's own staff: no greeting, seal or service window. Its times are office time
+    # (core.letters.office_time), as on the run's page: 05:41 UTC prints as 13:41 in Shanghai.
+    signed = False
+    shows_window = False
 
     def __init__(self, run: ReconciliationRun):
         super().__init__()
@@ -71,7 +75,9 @@ class ReconciliationReport(Letter):
             [_("Night before"), self.previous.run_date.isoformat() if self.previous else _("no earlier run")],
         ]
         if run.finished_at:
-            rows.append([_("Finished"), formats.date_format(run.finished_at, "Y-m-d H:i")])
+            rows.append([_("Finished"), office_time(run.finished_at)])
+        rows.append([_("Report printed"), office_time()])
+        rows.append([_("Audit checkpoint"), describe(read_checkpoint())])
         return [Paragraph(_("Summary"), s["heading"]), table(rows, col_widths=[40 * mm, 130 * mm], header=False)]
 
     def _by_kind(self, s) -> list:

@@ -7,7 +7,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-SKIP_DIRS = {".venv", ".data", ".git", "tests", "migrations", "node_modules", "staticfiles", "media", "locale"}
+SKIP_DIRS = {".venv", ".data", ".git", "tests", "bench", "migrations", "node_modules", "staticfiles", "media", "locale"}
 WRITERS = {"record", "record_many"}
 
 

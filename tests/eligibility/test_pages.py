@@ -142,11 +142,13 @@ def test_admin_edits_of_the_reference_data_are_audited(client_for, admin_user):
         "category_from": "k50", "category_to": "K51", "disease_class": "CHRONIC", "name": "炎症性肠病"})
     assert response.status_code == 302
     disease = DiseaseClass.objects.get(category_from="K50")
-    assert AuditEntry.objects.filter(action="eligibility.disease_class.created", object_id=str(disease.pk)).exists()
+    assert AuditEntry.objects.filter(action="eligibility.diseaseclass.added_in_admin",
+                                     object_id=str(disease.pk)).exists()
     overlapping = client.post(reverse("admin:eligibility_diseaseclass_add"), {
         "category_from": "E12", "category_to": "E13", "disease_class": "CHRONIC", "name": "x"})
     assert overlapping.status_code == 200 and "shares categories" in overlapping.content.decode()
     item = _item("XA01")
     client.post(reverse("admin:eligibility_catalogueitem_delete", args=[item.pk]), {"post": "yes"})
     assert not CatalogueItem.objects.filter(pk=item.pk).exists()
-    assert AuditEntry.objects.filter(action="eligibility.catalogue_item.deleted", object_id=str(item.pk)).exists()
+    assert AuditEntry.objects.filter(action="eligibility.catalogueitem.deleted_in_admin",
+                                     object_id=str(item.pk)).exists()

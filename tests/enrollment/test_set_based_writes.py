@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from core.models import AuditEntry
 from core.system import system_user
-from enrollment import materials
+from enrollment.kinds import spec_for
 from enrollment.models import Application, Person, PersonStatus, StatusChange
 from enrollment.services import applications as svc
 from supervision.models import Problem
@@ -31,7 +31,7 @@ def approved_removal(n: int, *, clerk, reviewer, employer, first_birth: date) ->
     app = svc.create_application(actor=clerk, kind=Kind.REMOVE_PERSONS, applicant_name="张经办",
                                  employer_code=employer.uscc, effective_date=EFFECTIVE,
                                  payload={"id_numbers": [p.id_number for p in staff_]},
-                                 provided=list(materials.CHECKLISTS[Kind.REMOVE_PERSONS]))
+                                 provided=list(spec_for(Kind.REMOVE_PERSONS).checklist))
     svc.submit_application(actor=clerk, application=app)
     svc.start_review(actor=reviewer, application=app)
     return app
@@ -67,7 +67,7 @@ def test_transferring_out_ends_the_insurance_with_its_history_and_audit(clerk, r
     app = svc.create_application(actor=clerk, kind=Kind.TRANSFER_OUT, applicant_name=person.name,
                                  person_id_number=person.id_number, effective_date=EFFECTIVE,
                                  payload={"to_region": "广东省深圳市"},
-                                 provided=list(materials.CHECKLISTS[Kind.TRANSFER_OUT]))
+                                 provided=list(spec_for(Kind.TRANSFER_OUT).checklist))
     svc.submit_application(actor=clerk, application=app)
     svc.start_review(actor=reviewer, application=app)
     svc.approve_application(actor=reviewer, application=app)

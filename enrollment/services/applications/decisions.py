@@ -1,6 +1,8 @@
 """The reviewer's side of a case: start the review, approve or reject (never a case one entered
 oneself: 不相容岗位分离), and register the approved change in the register."""
 
+import copy
+
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -43,6 +45,15 @@ def _check_ready_for_review(locked: Application) -> None:
     spec_for(locked.kind).before_review(locked)
 
 
+def _as_decided(locked: Application, changes: dict) -> Application:
+    """A copy of the locked application with the decision applied, for its letter: finish() saves
+    the decision and audits it against the row as it was."""
+    decided = copy.copy(locked)
+    for field, value in changes.items():
+        setattr(decided, field, value)
+    return decided
+
+
 def start_review(*, actor, application: Application, expected_version: int | None = None) -> Application:
     """Submitted/resubmitted → under review, once every material is provided."""
     with transaction.atomic():
@@ -60,10 +71,12 @@ def approve_application(*, actor, application: Application, note: str = "", expe
         move = begin(application, Status.APPROVED, actor=actor, expected_version=expected_version)
         _check_segregation(actor, move.obj)
         check_applicable(move.obj)
-        locked = finish(move, action="enrollment.application.approved", changes={
-            "decided_by": actor, "decided_at": timezone.now(), "decision_note": (note or "").strip(),
-            "decision_reasons": []})
-        return ApprovalLetter(locked).issue(actor=actor, obj=locked)
+        changes = {"decided_by": actor, "decided_at": timezone.now(), "decision_note": (note or "").strip(),
+                   "decision_reasons": []}
+        letter = ApprovalLetter(_as_decided(move.obj, changes))
+        letter.prepare()  # rendered before the audit chain's lock, which finish() takes
+        locked = finish(move, action="enrollment.application.approved", changes=changes)
+        return letter.keep(actor=actor, obj=locked)
 
 
 def reject_application(*, actor, application: Application, reasons: list[str], note: str = "",
@@ -86,9 +99,12 @@ def reject_application(*, actor, application: Application, reasons: list[str], n
         _check_segregation(actor, move.obj)
         if errors:
             raise ValidationFailed(errors=errors)
-        locked = finish(move, action="enrollment.application.rejected", changes={
-            "decided_by": actor, "decided_at": timezone.now(), "decision_reasons": reasons, "decision_note": note})
-        return RejectionLetter(locked).issue(actor=actor, obj=locked)
+        changes = {"decided_by": actor, "decided_at": timezone.now(), "decision_reasons": reasons,
+                   "decision_note": note}
+        letter = RejectionLetter(_as_decided(move.obj, changes))
+        letter.prepare()  # rendered before the audit chain's lock, which finish() takes
+        locked = finish(move, action="enrollment.application.rejected", changes=changes)
+        return letter.keep(actor=actor, obj=locked)
 
 
 def register_application(*, actor, application: Application, expected_version: int | None = None) -> Application:

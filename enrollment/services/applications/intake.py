@@ -1,6 +1,7 @@
 """The window's side of a case: take it in, check the materials, submit, issue the one-time
 notice (一次性告知) and take the resubmission. Every change is audited in its transaction."""
 
+import copy
 from datetime import date
 
 from django.db import transaction
@@ -124,11 +125,16 @@ def issue_notice(*, actor, application: Application, expected_version: int | Non
         missing = notice_items(move.obj)
         if not missing:
             raise Conflict(_("Nothing is missing or invalid: start the review instead."), code="nothing_missing")
-        deadline = add_working_days(today(), materials.NOTICE_REPLY_DAYS)
-        locked = finish(move, action="enrollment.application.notice_issued",
-                        changes={"notice_deadline": deadline, "due_date": None, "due_date_unconfirmed": False},
+        changes = {"notice_deadline": add_working_days(today(), materials.NOTICE_REPLY_DAYS), "due_date": None,
+                   "due_date_unconfirmed": False}
+        pending = copy.copy(move.obj)  # the case as the notice tells it; finish() saves and audits the change
+        for field, value in changes.items():
+            setattr(pending, field, value)
+        notice = OneTimeNotice(pending, missing)
+        notice.prepare()  # rendered before the audit chain's lock, which finish() takes
+        locked = finish(move, action="enrollment.application.notice_issued", changes=changes,
                         note=", ".join(m.code for m in missing))
-        return OneTimeNotice(locked, missing).issue(actor=actor, obj=locked)
+        return notice.keep(actor=actor, obj=locked)
 
 
 def resubmit_application(*, actor, application: Application, expected_version: int | None = None) -> Application:
