@@ -29,7 +29,7 @@ RUN DATABASE_URL=postgres://build@localhost/unused SECRET_KEY=collectstatic-at-b
     python manage.py collectstatic --no-input -v 0
 
 RUN useradd --system --uid 1000 --home-dir /app --shell /usr/sbin/nologin app \
-    && mkdir -p /data/media /data/agency \
+    && mkdir -p /data/media /data/agency /data/audit-checkpoints \
     && chown -R app:app /data
 USER app
 

@@ -4,13 +4,19 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 
-.PHONY: run test install bench lint messages lock clean-data
+.PHONY: run test check-api install bench lint messages lock clean-data
 
 run: install
 	$(BIN)/python scripts/run.py
 
 test: install
 	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+# Schemathesis against the API's schema as every role, longer than the suite's bounded run:
+# 100 generated cases per operation and the coverage phase. API_FUZZ_EXAMPLES=N to change.
+check-api: install
+	API_FUZZ_EXAMPLES=$${API_FUZZ_EXAMPLES:-100} API_FUZZ_COVERAGE=1 $(BIN)/python -m pytest -n 2 -q \
+		tests/core/test_api_conformance.py $(PYTEST_ARGS)
 
 install: $(STAMP)
 

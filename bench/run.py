@@ -1,8 +1,9 @@
 """`make bench`: measure and print figures (not a test). Uses a scratch database it creates.
 
-    make bench                       # 100k, 300k and 1M persons
+    make bench                       # 100k, 300k and 1M persons, then the audit writer
     make bench BENCH_ARGS="--sizes 100000"
-    make bench BENCH_ARGS="--only settlement --settlement-lines 100000"
+    make bench BENCH_ARGS="--parts audit"   # only the audit writer (8 writers, keyed vs plain hash)
+    make bench BENCH_ARGS="--parts settlement --settlement-lines 100000"   # only a provider's claims upload
 """
 
 import argparse
@@ -13,8 +14,6 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# The scratch database's name (BENCH_DATABASE: engineers sharing one server each use their own).
-BENCH_DATABASE = os.environ.get("BENCH_DATABASE", "verif_bench")
 sys.path.insert(0, str(ROOT))
 
 
@@ -43,40 +42,79 @@ def scratch_database(name: str) -> tuple[dict, str]:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="100000,300000,1000000")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    parser.add_argument("--parts", default="reconcile,audit,calculation,eligibility,settlement",
+                        help="reconcile (with search), audit, calculation, eligibility (loaders and coverage), "
+                             "settlement (a provider's claims upload)")
     parser.add_argument("--settlement-lines", default="100000,500000",
                         help="claim lines of the claims-upload bench, comma-separated")
-    parser.add_argument("--only", choices=["settlement"], help="run only this part")
-    parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     args = parser.parse_args()
-    sizes = [int(s) for s in args.sizes.split(",")]
-    env, dsn = scratch_database(BENCH_DATABASE)
-    os.environ.update({"DATABASE_URL": dsn, "DJANGO_SETTINGS_MODULE": "config.settings"})
+    parts = set(args.parts.split(","))
+    if "reconcile" in parts:
+        reconcile_and_search(args)
+    if "audit" in parts:
+        from bench import bench_audit
+
+        print()
+        bench_audit.report(bench_audit.run())
+    if "calculation" in parts:
+        from bench import calculation
+
+        print()
+        calculation.print_figures(calculation.run())
+    if "eligibility" in parts:
+        print()
+        eligibility(args)
+    if "settlement" in parts:
+        print()
+        settlement(args)
+    return 0
+
+
+def settlement(args) -> None:
+    """A provider's claims upload and its check (bench/settlement_upload.py), in its own scratch database."""
+    env, dsn = scratch_database("verif_bench_settlement")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
 
-    django.setup()
-    from bench import reconcile
-
-    if args.only != "settlement":
-        run_register_benches(env, dsn, sizes)
+    django.setup()  # the demo's identity numbers use the project's modules
     from bench import settlement_upload
 
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         figures = settlement_upload.run(env, dsn, [int(n) for n in args.settlement_lines.split(",")], Path(tmp))
-    print()
     settlement_upload.print_figures(figures)
     if not args.keep:
         from urllib.parse import urlsplit, urlunsplit
 
-        admin = urlunsplit(urlsplit(dsn)._replace(path="/postgres"))
-        from django.db import connections
+        from bench.reconcile import sql_command
 
-        connections.close_all()
-        reconcile.sql_command(admin, f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)")
-    return 0
+        sql_command(urlunsplit(urlsplit(dsn)._replace(path="/postgres")),
+                    "DROP DATABASE IF EXISTS verif_bench_settlement WITH (FORCE)")
 
 
-def run_register_benches(env: dict, dsn: str, sizes: list[int]) -> None:
-    """Reconciliation, load_enrollment, the person search and the benefit calculation."""
+def eligibility(args) -> None:
+    """The loaders and the coverage check (bench/eligibility.py, then bench/coverage_load.py on the same
+    data), in their own scratch database at the largest size."""
+    persons = str(max(int(s) for s in args.sizes.split(",")))
+    env, dsn = scratch_database("verif_bench_eligibility")
+    subprocess.run([sys.executable, "bench/eligibility.py", "--persons", persons], cwd=ROOT, env=env, check=True)
+    subprocess.run([sys.executable, "bench/coverage_load.py", "--persons", persons], cwd=ROOT, env=env, check=True)
+    if not args.keep:
+        from urllib.parse import urlsplit, urlunsplit
+
+        from bench.reconcile import sql_command
+
+        sql_command(urlunsplit(urlsplit(dsn)._replace(path="/postgres")),
+                    "DROP DATABASE IF EXISTS verif_bench_eligibility WITH (FORCE)")
+
+
+def reconcile_and_search(args) -> None:
+    sizes = [int(s) for s in args.sizes.split(",")]
+    env, dsn = scratch_database("verif_bench")
+    os.environ.update({"DATABASE_URL": dsn, "DJANGO_SETTINGS_MODULE": "config.settings"})
+    import django
+
+    django.setup()
     from bench import reconcile
 
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
@@ -112,10 +150,14 @@ def run_register_benches(env: dict, dsn: str, sizes: list[int]) -> None:
             f = figures[kind]
             print(f"{kind:<12} {f['median_ms']:>13.1f} {f['p95_ms']:>10.1f} {f['page']['median_ms']:>12.1f} "
                   f"{f['page']['p95_ms']:>9.1f}")
-    from bench import calculation
+    if not args.keep:
+        from urllib.parse import urlsplit, urlunsplit
 
-    print()
-    calculation.print_figures(calculation.run())
+        admin = urlunsplit(urlsplit(dsn)._replace(path="/postgres"))
+        from django.db import connections
+
+        connections.close_all()
+        reconcile.sql_command(admin, "DROP DATABASE IF EXISTS verif_bench WITH (FORCE)")
 
 
 if __name__ == "__main__":

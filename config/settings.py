@@ -65,6 +65,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "core.middleware.RequestIdMiddleware",
+    "core.middleware.NulCharacterMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "core.middleware.OfficeLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -169,6 +170,7 @@ if HTTPS:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+CSRF_FAILURE_VIEW = "core.error_views.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 
@@ -181,7 +183,10 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "core.api.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PARSER_CLASSES": [  # core's JSON parser refuses a NUL character (400, not a 500)
+        "core.parsers.JSONParser", "rest_framework.parsers.FormParser", "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "core.schema.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
@@ -215,6 +220,7 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 _reconcile_hour, _reconcile_minute = env("RECONCILE_AT", default="02:00").split(":")
+_audit_hour, _audit_minute = env("AUDIT_VERIFY_AT", default="01:30").split(":")
 CELERY_BEAT_SCHEDULE = {
     "reconcile-agency-extracts": {
         "task": "enrollment.tasks.reconcile_pending_extracts",
@@ -224,15 +230,33 @@ CELERY_BEAT_SCHEDULE = {
         "task": "enrollment.tasks.report_overdue_applications",
         "schedule": crontab(hour=6, minute=30),
     },
+    # Before the reconciliation, so that the night's report prints a fresh checkpoint.
+    "verify-audit-trail": {
+        "task": "core.tasks.verify_audit_trail",
+        "schedule": crontab(hour=int(_audit_hour), minute=int(_audit_minute)),
+    },
     "recheck-received-claim-batches": {
         "task": "settlement.tasks.recheck_received_batches",
         "schedule": crontab(minute="*/10"),
     },
 }
 
+# The audit trail's key (HMAC of every entry and checkpoint) lives outside the database: AUDIT_KEY, or a
+# file (AUDIT_KEY_FILE, a Docker secret), or a key generated once into DATA_DIR/audit_key. Read when first
+# used (core.audit.audit_key), not here, so that building the image creates no key.
+AUDIT_KEY = env("AUDIT_KEY", default="")
+AUDIT_KEY_FILE = env("AUDIT_KEY_FILE", default="")
+# Where verify_audit and the nightly check write the checkpoint (latest entry and hash) that the next
+# verification compares with: outside the database, so that a trimmed tail is found.
+AUDIT_CHECKPOINT_DIR = Path(env("AUDIT_CHECKPOINT_DIR", default=str(DATA_DIR / "audit-checkpoints")))
+
 # The office.
 OFFICE_NAME = env("OFFICE_NAME", default="示范市医疗保障事业管理中心")
 OFFICE_NAME_EN = env("OFFICE_NAME_EN", default="Demonstration City Medical Insurance Verification Office")
+# The service window, printed on every letter to the public.
+OFFICE_ADDRESS = env("OFFICE_ADDRESS", default="示范市人民路100号市民服务中心二楼医保窗口")
+OFFICE_PHONE = env("OFFICE_PHONE", default="0000-12345678")
+OFFICE_HOURS = env("OFFICE_HOURS", default="周一至周五 9:00—12:00，13:30—17:00（法定节假日除外）")
 # Letters go to the public in the office's language, whatever language the clerk's screen shows.
 LETTER_LANGUAGE = env("LETTER_LANGUAGE", default=LANGUAGE_CODE)
 LETTER_FONT_PATH = env("LETTER_FONT_PATH", default="/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")

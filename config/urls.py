@@ -10,6 +10,7 @@ from core import views as core_views
 api_v1 = [
     path("core/", include("core.api_views")),
     path("enrollment/", include("enrollment.api.urls")),
+    path("eligibility/", include("eligibility.api.urls")),
     path("settlement/", include("settlement.api.views")),
 ]
 
@@ -22,6 +23,7 @@ urlpatterns = [
     path("verify/<str:code>", core_views.verify_letter, name="verify_letter"),
     path("healthz", core_views.healthz, name="healthz"),
     path("enrollment/", include("enrollment.urls")),
+    path("eligibility/", include("eligibility.urls")),
     path("settlement/", include("settlement.urls")),
     path("supervision/", include("supervision.urls")),
     path("api/v1/", include(api_v1)),
@@ -30,3 +32,9 @@ urlpatterns = [
     path("api/redoc/", login_required(SpectacularRedocView.as_view(url_name="schema")), name="api-redoc"),
     path("admin/", admin.site.urls),
 ]
+
+# Errors: JSON {code, message} under /api/, a page in the office's language elsewhere (core.error_views).
+handler400 = "core.error_views.bad_request"
+handler403 = "core.error_views.permission_denied"
+handler404 = "core.error_views.page_not_found"
+handler500 = "core.error_views.server_error"

@@ -13,6 +13,7 @@ from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from .filters import IsoDateTimeFilter
 from .models import AuditEntry
 from .roles import Role, has_role, roles_of
 
@@ -62,8 +63,8 @@ class AuditEntryFilter(django_filters.FilterSet):
     object_type = django_filters.CharFilter(help_text="app_label.model, e.g. core.provider.")
     object_id = django_filters.CharFilter()
     actor = django_filters.CharFilter(field_name="actor_name", help_text="The actor's user name ('system' for jobs).")
-    since = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="gte")
-    until = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="lt")
+    since = IsoDateTimeFilter(field_name="at", lookup_expr="gte")
+    until = IsoDateTimeFilter(field_name="at", lookup_expr="lt")
 
     class Meta:
         model = AuditEntry

@@ -11,7 +11,10 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     # What core contributes itself, like every app (core.registry).
-    nav_entries = [NavEntry(_("Home"), "home")]
+    nav_entries = [
+        NavEntry(_("Home"), "home"),
+        NavEntry(_("Administration"), "admin:index", (Role.ADMIN,), order=100),
+    ]
     role_permissions = {
         Role.SUPERVISOR: ["core.view_auditentry"],
         Role.ADMIN: ["core.view_auditentry"],

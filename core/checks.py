@@ -17,3 +17,18 @@ def letter_font_check(app_configs, **kwargs):
             id="core.W001",
         )
     ]
+
+
+@register(deploy=True)
+def audit_key_check(app_configs, **kwargs):
+    if settings.AUDIT_KEY or settings.AUDIT_KEY_FILE:
+        return []
+    return [
+        Warning(
+            "Neither AUDIT_KEY nor AUDIT_KEY_FILE is set: the audit trail's key is generated into "
+            "DATA_DIR/audit_key, which a re-created container loses, and then no audit entry verifies.",
+            hint="Set AUDIT_KEY_FILE to a secret file (docker-compose.yml does) and keep a copy of it apart "
+            "from the database's backups.",
+            id="core.W002",
+        )
+    ]

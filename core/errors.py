@@ -64,3 +64,13 @@ class TooLarge(DomainError):
     code = "too_large"
     status = 413
     default_message = _("The file is too large.")
+
+
+class UnreadableFile(DomainError):
+    """A file that cannot be read as a table: damaged, in an unknown encoding, or built to take
+    unbounded time or memory. `code` says which (core.tabular lists them); `errors` locate it
+    (row or line, column, message)."""
+
+    code = "unreadable_file"
+    status = 400
+    default_message = _("The file could not be read.")

@@ -23,6 +23,17 @@ def try_xact_lock(name: str) -> bool:
         return cur.fetchone()[0]
 
 
+def holds(name: str) -> bool:
+    """Whether this session holds the lock now (taken by the transaction or the session)."""
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() "
+            "AND granted AND objsubid = 1 AND ((classid::bigint << 32) | objid::bigint) = hashtextextended(%s, 0))",
+            [name],
+        )
+        return cur.fetchone()[0]
+
+
 @contextmanager
 def session_lock(name: str, *, wait: bool = False):
     """Hold a session-level lock around a block that commits several transactions.

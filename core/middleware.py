@@ -1,3 +1,4 @@
+import re
 import uuid
 
 from django.conf import settings
@@ -7,19 +8,27 @@ from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 
 from .context import request_id
 from .errors import DomainError, NotFound
 
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+
 
 class RequestIdMiddleware:
-    """Gives each request an id (or keeps the proxy's X-Request-ID) for the audit trail and logs."""
+    """Gives each request an id (or keeps the proxy's X-Request-ID) for the audit trail and logs.
+
+    A proxy's id is kept only when it is a plain token (letters, digits, ``._:-``, at most 64):
+    it is stored with every audit entry and shown on the error page.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        rid = request.headers.get("X-Request-ID", "")[:64] or uuid.uuid4().hex
+        given = request.headers.get("X-Request-ID", "")
+        rid = given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
         request.request_id = rid
         token = request_id.set(rid)
         try:
@@ -28,6 +37,51 @@ class RequestIdMiddleware:
             request_id.reset(token)
         response["X-Request-ID"] = rid
         return response
+
+
+class NulCharacterMiddleware:
+    """A NUL character in the address (path, query parameter name or value) is a 400, never a 500.
+
+    PostgreSQL cannot store NUL in text, and psycopg refuses to send it: any view that looked up
+    or filtered by such a value would fail with a DataError. Refusing it here, before any view or
+    form sees it, covers every page and endpoint at once. A cookie holding NUL (a forged session
+    key would reach the database too) is dropped, as if it had not been sent.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        for name in [n for n, v in request.COOKIES.items() if NUL in n or NUL in v]:
+            del request.COOKIES[name]
+        errors = self.nul_errors(request)
+        if errors:
+            from .error_views import bad_request
+
+            with translation.override(office_language(request)):
+                return bad_request(request, code="invalid", message=_("NUL characters are not allowed."),
+                                   errors=errors)
+        return self.get_response(request)
+
+    @staticmethod
+    def nul_errors(request) -> list[dict]:
+        errors = []
+        if NUL in request.path or NUL in request.path_info:
+            errors.append({"column": None, "message": str(_("The address holds a NUL character."))})
+        for key, values in request.GET.lists():
+            if NUL in key or any(NUL in v for v in values):
+                errors.append({"column": key.replace(NUL, ""),
+                               "message": str(_("The parameter holds a NUL character."))})
+        return errors
+
+
+NUL = "\x00"
+
+
+def office_language(request) -> str:
+    """The language a page is shown in: the one chosen with the language switch, else the office's."""
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+    return chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
 
 
 class DomainErrorMiddleware:
@@ -65,7 +119,5 @@ class OfficeLocaleMiddleware(LocaleMiddleware):
     """
 
     def process_request(self, request):
-        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
-        language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
-        translation.activate(language)
+        translation.activate(office_language(request))
         request.LANGUAGE_CODE = translation.get_language()

@@ -6,11 +6,19 @@ from django.utils.translation import gettext_lazy as _
 class AuditEntry(models.Model):
     """One change to the office's data: who, when, what, before and after.
 
-    Append-only: the database refuses UPDATE and DELETE on this table (a trigger, migration
-    0002), and each entry carries the hash of the one before it, so `verify_audit` finds any
-    entry that was altered or removed. Names are copied as text so entries outlive deletions.
-    Written only by core.audit.record, in the same transaction as the change.
+    Append-only: the database refuses UPDATE, DELETE and TRUNCATE on this table (triggers,
+    migrations 0002 and 0005), and the application's database role may only INSERT and SELECT it
+    (`grant_app_role`). Each entry's hash is an HMAC, under a key kept outside the database, of
+    every stored field and the hash of the entry before it, so `verify_audit` finds any entry
+    that was altered, removed or re-chained; a checkpoint outside the database finds a trimmed
+    tail. Names are copied as text so entries outlive deletions. Written only by
+    core.audit.record, in the same transaction as the change.
     """
+
+    class Scheme(models.IntegerChoices):
+        # Entries written before migration 0005: plain SHA-256 of the fields but object_repr.
+        LEGACY_SHA256 = 1, _("SHA-256 (before the keyed hash)")
+        HMAC_SHA256 = 2, _("HMAC-SHA256 of every field")
 
     seq = models.BigIntegerField(unique=True, help_text="Position in the hash chain.")
     at = models.DateTimeField()
@@ -28,6 +36,7 @@ class AuditEntry(models.Model):
     request_id = models.CharField(max_length=64, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
+    scheme = models.PositiveSmallIntegerField(choices=Scheme.choices, help_text="How `hash` was computed.")
 
     class Meta:
         verbose_name = _("audit entry")

@@ -11,7 +11,8 @@ reads them from every installed app, in INSTALLED_APPS order (core's own first):
         demo_seed = "enrollment.seed.seed_enrollment"
 
 - `nav_entries`: the menu; an entry shows to the roles listed (None: to every signed-in user) when
-  its URL name resolves.
+  its URL name resolves. Entries come in INSTALLED_APPS order, those with a higher `order` after
+  (core's "Administration" comes last).
 - `home_panels`: blocks of the home page. `data` names a function (user) -> dict | None, called
   only for users holding one of the roles; None hides the panel. The template gets it as `data`.
 - `role_permissions`: model permissions ("app_label.codename") that each role's group holds; the
@@ -35,6 +36,7 @@ class NavEntry:
     label: str
     url_name: str
     roles: Sequence[str] | None = None
+    order: int = 0  # entries with a higher order come after the others
 
 
 @dataclass(frozen=True)
@@ -58,7 +60,8 @@ def contributions(attribute: str) -> Iterator[tuple[AppConfig, object]]:
 
 
 def navigation() -> list[NavEntry]:
-    return [entry for _config, entries in contributions("nav_entries") for entry in entries]
+    entries = [entry for _config, entries in contributions("nav_entries") for entry in entries]
+    return sorted(entries, key=lambda entry: entry.order)  # stable: INSTALLED_APPS order within an order
 
 
 def home_panels() -> list[HomePanel]:

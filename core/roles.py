@@ -18,6 +18,7 @@ class Role(models.TextChoices):
     SUPERVISOR = "supervisor", _("Supervisor")
     PROVIDER = "provider", _("Provider")
     ADMIN = "admin", _("Administrator")
+    SYSTEM = "system", _("System (scheduled jobs and automatic decisions)")  # core.system's user only
 
 
 def roles_of(user) -> frozenset[str]:

@@ -28,3 +28,8 @@ class EnrollmentConfig(AppConfig):
         Role.ADMIN: [REVEAL_ID_NUMBER_PERMISSION],
     }
     demo_seed = "enrollment.seed.seed_enrollment"
+    # The kinds of problem enrollment raises in the ledger, as the ledger's pages name them.
+    problem_categories = {
+        "overdue_application": _("A case past its time limit"),
+        "enrollment.discrepancy": _("A difference with the agency's data"),
+    }

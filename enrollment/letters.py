@@ -1,17 +1,18 @@
 """The letters of a registration application: the one-time notice of missing materials
-(一次性告知书), the approval notice (its lines are the kind's, from enrollment.kinds) and the
-decision not to register (with how to appeal).
+(一次性告知书), the approval notice (its lines are the kind's, from enrollment.kinds, and the
+persons it concerns) and the decision not to register (with how to appeal).
 
-User text goes through `esc` (reportlab paragraphs are a markup language); identity numbers
-are masked on paper too.
+Each greets the employer or the applicant (the kind's `addressee`) and names the case by its case
+number (案件编号) alone; the base (core.letters) signs, dates, seals and adds the service window.
+Dates are written as letters write them (long_date) and times in office time. User text goes
+through `esc` (reportlab paragraphs are a markup language); identity numbers are masked on paper too.
 """
 
-from django.conf import settings
 from django.utils.translation import gettext as _
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, Spacer
 
-from core.letters import Letter, esc, styles, table
+from core.letters import Letter, esc, long_date, styles, table
 from core.masking import mask_id_number
 
 from . import materials
@@ -33,20 +34,29 @@ def _case_facts(app: Application) -> list:
     if person:
         rows.append((_("Insured person"), person))
     if app.submitted_at:
-        rows.append((_("Received on"), f"{app.submitted_at:%Y-%m-%d}"))
+        rows.append((_("Received on"), long_date(app.submitted_at)))
     s = styles()["body"]
     return [Paragraph(f"{esc(str(label))}: {esc(str(value))}", s) for label, value in rows] + [Spacer(1, 4 * mm)]
 
 
-def _signature() -> list:
-    s = styles()["body"]
-    return [Spacer(1, 8 * mm), Paragraph(esc(settings.OFFICE_NAME), s)]
+def _persons(app: Application) -> list:
+    """The persons the case concerns, each with a masked identity number (approval letter)."""
+    persons = spec_for(app.kind).persons_concerned(app)
+    if not persons:
+        return []
+    rows = [[_("No."), _("Name"), _("Identity number")]]
+    rows += [[str(n), esc(name), esc(mask_id_number(number))] for n, (name, number) in enumerate(persons, start=1)]
+    return [Paragraph(esc(_("The persons this decision concerns")), styles()["heading"]),
+            table(rows, col_widths=[14 * mm, 60 * mm, 60 * mm])]
 
 
 class ApplicationLetter(Letter):
     def __init__(self, application: Application):
         super().__init__(subject_name=application.applicant_name)
         self.app = application
+
+    def addressee(self) -> str:
+        return spec_for(self.app.kind).addressee(self.app)
 
 
 class OneTimeNotice(ApplicationLetter):
@@ -79,12 +89,11 @@ class OneTimeNotice(ApplicationLetter):
             Spacer(1, 3 * mm),
             table(rows, col_widths=[12 * mm, 50 * mm, 38 * mm, 70 * mm]),
             Spacer(1, 4 * mm),
-            Paragraph(esc(_("Please bring them to the service window by %(deadline)s, quoting case number "
-                            "%(number)s.") % {"deadline": deadline.isoformat() if deadline else "",
+            Paragraph(esc(_("Please bring them to the service window by %(deadline)s and quote the case number "
+                            "%(number)s.") % {"deadline": long_date(deadline) if deadline else "",
                                               "number": self.app.number}), s["body"]),
             Paragraph(esc(_("The time limit for your case (%(days)d working days) starts again on the day "
                             "everything is in.") % {"days": materials.time_limit(self.app.kind)}), s["body"]),
-            *_signature(),
         ]
 
 
@@ -103,7 +112,7 @@ class ApprovalLetter(ApplicationLetter):
         out += [Paragraph(esc(f"• {line}"), s) for line in spec_for(self.app.kind).outcome_lines(self.app)]
         if self.app.decision_note:
             out.append(Paragraph(esc(_("Note: %(note)s") % {"note": self.app.decision_note}), s))
-        return [*out, *_signature()]
+        return [*out, *_persons(self.app)]
 
 
 class RejectionLetter(ApplicationLetter):
@@ -126,6 +135,6 @@ class RejectionLetter(ApplicationLetter):
             Paragraph(esc(_("If you disagree with this decision, you may apply for administrative reconsideration "
                             "within 60 days of receiving it, or bring an administrative lawsuit before the people's "
                             "court within 6 months, according to law. You may also file an objection with this "
-                            "office, quoting case number %(number)s.") % {"number": self.app.number}), s["body"]),
+                            "office and quote the case number %(number)s.") % {"number": self.app.number}), s["body"]),
         ]
-        return [*out, *_signature()]
+        return out

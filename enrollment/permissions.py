@@ -7,9 +7,10 @@ looked up, so a provider or a settlement auditor learns nothing about the regist
 """
 
 from core.errors import NotFound, PermissionDenied
-from core.roles import Role, has_role, require_role
+from core.roles import has_role, require_role
 
 from .models import Employer, Person
+from .models.reconciliation import ESCALATORS, RESOLVERS, RUNNERS
 from .roles import ENROLLMENT_STAFF, REVEAL_ID_NUMBER_PERMISSION
 
 # The register (persons, employers): who may read it (ENROLLMENT_STAFF), and which permission
@@ -103,12 +104,12 @@ def access_roster_upload(user, application_id, upload_id):
 
 
 # -- reconciliation ----------------------------------------------------------------------------
-RESOLVERS = (Role.CLERK, Role.REVIEWER, Role.SENIOR_REVIEWER, Role.ADMIN)
+# The same roles as the discrepancies' and runs' transitions tables (enrollment.models.reconciliation).
 RECONCILIATION_ACTIONS = {
     "view": ENROLLMENT_STAFF,  # runs, discrepancies, exports, the nightly report
-    "resolve": RESOLVERS,  # take the agency's value, keep ours
-    "escalate": (*RESOLVERS, Role.SUPERVISOR),  # to the problem ledger
-    "run": (Role.REVIEWER, Role.SENIOR_REVIEWER, Role.SUPERVISOR, Role.ADMIN),  # start a run from the page
+    "resolve": RESOLVERS,  # take the agency's value, keep ours, report the kept ones back
+    "escalate": ESCALATORS,  # to the problem ledger
+    "run": RUNNERS,  # start a run from the page
 }
 
 

@@ -2,11 +2,10 @@
 
 from django.db import transaction
 
-from core.audit import record
-
 from . import demo
 from .identity import pinyin_initials
 from .models import Employer, Person, StatusChange
+from .services.register import record_bulk_change
 
 
 def seed_enrollment(*, persons: int = 3000) -> str:
@@ -42,8 +41,8 @@ def _seed_persons(n: int, employer_codes: list[str]) -> int:
         batch_size=2000, ignore_conflicts=True,
     )
     if new:
-        record(None, "enrollment.register.seeded", ("enrollment.register", "demo", "demo register"), None,
-               {"persons": len(new)})
+        record_bulk_change(actor=None, action="enrollment.register.seeded", scope="demo register",
+                           detail={"persons": len(new)})
     return len(new)
 
 
@@ -64,18 +63,22 @@ def _seed_reconciliation() -> int:
     from django.conf import settings
     from django.utils import timezone
 
+    from core.system import system_user
+
     from .models import ReconciliationRun
-    from .reconciliation.engine import reconcile_file
     from .reconciliation.fake import write_fake_extract
+    from .reconciliation.nightly import Delivered
+    from .services.reconciliation import reconcile_night
 
     if ReconciliationRun.objects.exists():
         return 0
     drop = Path(settings.AGENCY_DROP_DIR)
     drop.mkdir(parents=True, exist_ok=True)
     today = timezone.localdate()
+    nights = []
     for offset, seed in ((1, 20261122), (0, 20261123)):
         day = today - timedelta(days=offset)
         path = drop / f"enrollment-{day:%Y%m%d}.csv"
         write_fake_extract(path, differences=0.02, seed=seed)
-        reconcile_file(path, run_date=day)
-    return 2
+        nights.append(Delivered(day, path))
+    return len(reconcile_night(actor=system_user(), extracts=nights))

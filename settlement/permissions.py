@@ -8,11 +8,10 @@ may not see is 404, like one that does not exist.
 """
 
 from django.utils.translation import gettext as _
-from guardian.shortcuts import get_objects_for_user
 
 from core.errors import NotFound, PermissionDenied
 from core.models import Provider
-from core.providers import PERMISSION
+from core.provider_accounts import provider_of_user
 from core.roles import Role, has_role, require_role
 
 from .models import ClaimBatch
@@ -24,15 +23,11 @@ def provider_of(user) -> Provider:
     """The one provider a provider user belongs to; PermissionDenied (403) with the reason otherwise."""
     if not has_role(user, Role.PROVIDER):
         raise PermissionDenied(_("Only a provider's own users upload claim batches."))
-    providers = list(get_objects_for_user(user, PERMISSION, klass=Provider, use_groups=False,
-                                          accept_global_perms=False).order_by("pk")[:2])
-    if not providers:
+    provider = provider_of_user(user)
+    if provider is None:
         raise PermissionDenied(_("Your account is not linked to a provider, so it cannot upload claims: ask the "
                                  "office to link it to your institution."), code="no_provider")
-    if len(providers) > 1:
-        raise PermissionDenied(_("Your account is linked to more than one provider: ask the office to correct it, "
-                                 "so that what you upload belongs to one institution."), code="several_providers")
-    return providers[0]
+    return provider
 
 
 def provider_for_upload(user) -> Provider:

@@ -1,7 +1,7 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-from core.registry import NavEntry
+from core.registry import HomePanel, NavEntry
 
 from .roles import SUPERVISORS
 
@@ -12,3 +12,4 @@ class SupervisionConfig(AppConfig):
 
     # What supervision contributes to the kernel (core.registry).
     nav_entries = [NavEntry(_("Problem ledger"), "supervision:problem_list", SUPERVISORS)]
+    home_panels = [HomePanel("supervision/_home_panel.html", SUPERVISORS, "supervision.selectors.home_summary")]

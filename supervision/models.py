@@ -1,8 +1,14 @@
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.roles import Role
+
 from .roles import SUPERVISORS
+
+# The ledger itself reopens a closed problem that is reported again (supervision.services.report_problem).
+LEDGER = (Role.SYSTEM,)
 
 
 class Problem(models.Model):
@@ -10,8 +16,11 @@ class Problem(models.Model):
 
     Every source reaches the ledger through supervision.services.report_problem, which keys the
     entry on its source (`source_key`), so one source object raises one entry however often it
-    is reported. This first version keeps the entry and its states; spot checks, KPIs and the
-    full ledger pages come with supervision's own issue.
+    is reported. A supervisor then works it through the transitions table: assigns it to a staff
+    member or a responsible unit with a deadline (OPEN or REOPENED -> RECTIFYING), records the
+    rectification (-> AWAITING_VERIFICATION), closes it or sends it back (REOPENED). A move from a
+    state to itself is an edit in that state (a new deadline, another assignee). Overdue: a
+    deadline passed and not closed.
     """
 
     class Status(models.TextChoices):
@@ -27,11 +36,11 @@ class Problem(models.Model):
         HIGH = "HIGH", _("High")
 
     TRANSITIONS = {
-        Status.OPEN: {Status.RECTIFYING: SUPERVISORS, Status.CLOSED: SUPERVISORS},
-        Status.RECTIFYING: {Status.AWAITING_VERIFICATION: SUPERVISORS},
+        Status.OPEN: {Status.RECTIFYING: SUPERVISORS, Status.CLOSED: SUPERVISORS, Status.OPEN: SUPERVISORS},
+        Status.RECTIFYING: {Status.AWAITING_VERIFICATION: SUPERVISORS, Status.RECTIFYING: SUPERVISORS},
         Status.AWAITING_VERIFICATION: {Status.CLOSED: SUPERVISORS, Status.REOPENED: SUPERVISORS},
         Status.REOPENED: {Status.RECTIFYING: SUPERVISORS},
-        Status.CLOSED: {Status.REOPENED: SUPERVISORS},
+        Status.CLOSED: {Status.REOPENED: SUPERVISORS + LEDGER},
     }
 
     source_key = models.CharField(max_length=120, unique=True,
@@ -50,12 +59,27 @@ class Problem(models.Model):
     raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                   related_name="+")
     version = models.PositiveIntegerField(default=1)
+    # Working the problem (supervision.services): who rectifies it, what was done, when it closed.
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+", verbose_name=_("assigned to"))
+    rectification = models.TextField(_("rectification"), blank=True)
+    rectified_at = models.DateTimeField(_("rectified at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("problem")
         verbose_name_plural = _("problems")
         ordering = ["-raised_at"]
-        indexes = [models.Index(fields=["status", "source_app"], name="problem_queue_idx")]
+        indexes = [
+            models.Index(fields=["status", "source_app"], name="problem_queue_idx"),
+            # The ledger's "overdue" filter and count (supervision.selectors.overdue).
+            models.Index(fields=["deadline"], name="problem_deadline_idx",
+                         condition=~models.Q(status="CLOSED") & models.Q(deadline__isnull=False)),
+        ]
 
     def __str__(self):
         return f"#{self.pk} {self.title}"
+
+    @property
+    def is_overdue(self) -> bool:
+        return bool(self.deadline and self.status != self.Status.CLOSED and self.deadline < timezone.localdate())

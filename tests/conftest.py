@@ -21,7 +21,7 @@ def _fast_password_hashing(settings):
 
 @pytest.fixture(autouse=True)
 def _migration_data(request):
-    """The data migrations load (the working-day calendar, the demo policy) is there for every database test, even
+    """The data migrations load (the working-day calendar, the demo policy, the disease classes) is there for every database test, even
     after a transactional test earlier on the same worker flushed every table."""
     if request.node.get_closest_marker("django_db") is None and not DB_FIXTURES & set(request.fixturenames):
         yield
@@ -31,19 +31,38 @@ def _migration_data(request):
     from django.apps import apps
 
     from core.models import CalendarYear
-    from eligibility.models import PolicyVersion
+    from eligibility.models import DiseaseClass, PolicyVersion
 
     if not CalendarYear.objects.exists():
         importlib.import_module("core.migrations.0003_seed_calendar").seed(apps, None)
     if not PolicyVersion.objects.exists():
         importlib.import_module("eligibility.migrations.0002_seed_demo_policy").seed(apps, None)
+    if not DiseaseClass.objects.exists():
+        importlib.import_module("eligibility.migrations.0011_seed_disease_classes").seed(apps, None)
     yield
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _flush_past_the_audit_trigger():
+    """A transactional test ends with Django's flush, one TRUNCATE of every table, which the audit
+    table's trigger refuses: the test database's superuser flushes with triggers off."""
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    original = DatabaseOperations.execute_sql_flush
+
+    def execute_sql_flush(self, sql_list):
+        return original(self, ["SET LOCAL session_replication_role = replica", *sql_list])
+
+    DatabaseOperations.execute_sql_flush = execute_sql_flush
+    yield
+    DatabaseOperations.execute_sql_flush = original
 
 
 @pytest.fixture(autouse=True)
 def _media_and_celery(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.AGENCY_DROP_DIR = tmp_path / "agency"
+    settings.AUDIT_CHECKPOINT_DIR = tmp_path / "audit-checkpoints"  # each test's own, as its database is
     from config.celery import app
 
     app.conf.task_always_eager = True  # services are tested directly; see tests/integration for a real worker

@@ -9,7 +9,6 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
-    OpenApiResponse,
     PolymorphicProxySerializer,
     extend_schema,
     extend_schema_field,
@@ -19,7 +18,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import Pagination
+from core.api import Pagination, error_response
 from core.masking import mask_id_number
 from core.roles import require_role
 from core.views import letter_response
@@ -109,17 +108,11 @@ class ApplicationDetailOut(ApplicationOut):
         return LetterOut(application_letters(obj), many=True).data
 
 
-class ErrorOut(serializers.Serializer):
-    code = serializers.CharField()
-    message = serializers.CharField()
-    errors = serializers.ListField(child=serializers.DictField(), required=False)
-
-
 ERRORS = {
-    400: OpenApiResponse(ErrorOut, description="Invalid data: every problem in `errors` (row/line, column, message)."),
-    403: OpenApiResponse(ErrorOut, description="Not one of enrollment's roles, or the move is not yours to make."),
-    404: OpenApiResponse(ErrorOut, description="No such application."),
-    409: OpenApiResponse(ErrorOut, description="Not allowed from the current state, or changed by someone else."),
+    400: error_response("Invalid data: every problem in `errors` (row/line, column, message)."),
+    403: error_response("Not one of enrollment's roles, or the move is not yours to make."),
+    404: error_response("No such application."),
+    409: error_response("Not allowed from the current state, or changed by someone else."),
 }
 
 
@@ -227,6 +220,8 @@ def _detail(app) -> dict:
 # -- views -----------------------------------------------------------------------------------
 
 class ApplicationListView(APIView):
+    pagination_class = Pagination  # documents the list as paged (count, next, previous, results)
+
     @extend_schema(tags=TAG, summary="The queue of registration applications", parameters=[
         OpenApiParameter("queue", str, enum=[q for q, _label in ApplicationFilter.QUEUES],
                          description="open (default), mine, due_soon, overdue or all"),
@@ -238,7 +233,7 @@ class ApplicationListView(APIView):
         require_role(request.user, *ENROLLMENT_STAFF)
         filterset = ApplicationFilter(request.query_params or None, request=request, today=timezone.localdate(),
                                       queryset=queue_order(applications_visible_to(request.user)))
-        paginator = Pagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(filterset.qs, request, view=self)
         return paginator.get_paginated_response(ApplicationOut(page, many=True).data)
 
@@ -274,10 +269,10 @@ class ApplicationRosterView(APIView):
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(tags=TAG, summary="Upload the staff list of an add-persons application", request=RosterIn,
-                   responses={201: RosterOut, 400: OpenApiResponse(ErrorOut, description=(
-                       "The file has errors: all of them in `errors` (row, column, message); the file is kept.")),
+                   responses={201: RosterOut, 400: error_response(
+                       "The file has errors: all of them in `errors` (row, column, message); the file is kept."),
                        403: ERRORS[403], 404: ERRORS[404], 409: ERRORS[409],
-                       413: OpenApiResponse(ErrorOut, description="The file is over the size limit.")})
+                       413: error_response("The file is over the size limit.")})
     def post(self, request, pk):
         app = access_application(request.user, pk, "edit")
         data = _valid(RosterIn, request)

@@ -8,13 +8,14 @@ for holders of enrollment.view_full_id_number.
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import APIView
 
+from core.api import error_response
 from core.masking import mask_id_number
 from core.paging import page_number, peek_page
 
@@ -31,9 +32,9 @@ from ..selectors.register import (
 )
 from ..services.people import reveal_id_number
 
-NOT_ALLOWED = OpenApiResponse(description=_("Not one of enrollment's staff (or, for the full number, "
-                                            "without the permission to see it)."))
-NOT_FOUND = OpenApiResponse(description=_("No such record."))
+NOT_ALLOWED = error_response(_("Not one of enrollment's staff (or, for the full number, "
+                              "without the permission to see it)."))
+NOT_FOUND = error_response(_("No such record."))
 
 
 class PeekPagination(BasePagination):

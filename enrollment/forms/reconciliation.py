@@ -1,7 +1,7 @@
 """The reconciliation pages' forms: start a run, filter discrepancies, resolve one or many.
 
 Forms check the shape of what was sent; who may do what is checked by enrollment.permissions,
-and what a resolution does is decided by enrollment.reconciliation.resolve.
+and what a resolution does is decided by enrollment.services.reconciliation.
 """
 
 import re

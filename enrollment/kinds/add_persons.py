@@ -56,6 +56,11 @@ def outcome_lines(app: Application) -> list[str]:
             % {"n": upload.row_count, "employer": app.employer.name, "date": effective_date(app)}]
 
 
+def persons_concerned(app: Application) -> list[tuple[str, str]]:
+    upload = roster.current_upload(app)
+    return [] if upload is None else list(upload.entries.order_by("line_no").values_list("name", "id_number"))
+
+
 def demo(data) -> dict:
     employer = data.employer_of(data.person())
     return {"applicant_name": employer.contact_name or "经办人", "employer_code": employer.uscc,
@@ -77,4 +82,5 @@ SPEC = KindSpec(
     demo=demo,
     before_review=before_review,
     has_roster=True,
+    persons_concerned=persons_concerned,
 )

@@ -44,6 +44,14 @@ def _same(payload: dict) -> dict:
     return payload
 
 
+def _the_employer_or_applicant(app: Application) -> str:
+    return app.employer.name if app.employer_id else app.applicant_name
+
+
+def _the_person(app: Application) -> list[tuple[str, str]]:
+    return [(app.person.name, app.person.id_number)] if app.person_id else []
+
+
 @dataclass(frozen=True)
 class KindSpec:
     """Everything one kind of registration application does differently from the others.
@@ -73,6 +81,10 @@ class KindSpec:
     named_person: Callable[[Application], str] = _nothing  # the person the payload names, before registration
     before_review: Callable[[Application], None] = _no_check  # raise when the review may not start yet
     has_roster: bool = False  # takes a staff list (增员花名册)
+    # Whom the case's letters greet ("XXX："): the employer the case is about, else the applicant.
+    addressee: Callable[[Application], str] = _the_employer_or_applicant
+    # The persons the case concerns, as (name, identity number): listed (masked) on the approval letter.
+    persons_concerned: Callable[[Application], list[tuple[str, str]]] = _the_person
 
     @property
     def label(self) -> str:

@@ -84,6 +84,10 @@ def named_employer(app: Application) -> str:
     return f"{app.payload.get('employer_name', '')} ({app.payload.get('uscc', '')})"
 
 
+def addressee(app: Application) -> str:
+    return app.payload.get("employer_name", "") or app.applicant_name
+
+
 def demo(data) -> dict:
     e = data.new_employer()
     return {"applicant_name": e["contact_name"], "effective_date": data.start, "payload": {
@@ -105,4 +109,5 @@ SPEC = KindSpec(
     payload_template="enrollment/applications/kinds/employer_registration.html",
     demo=demo,
     named_employer=named_employer,
+    addressee=addressee,
 )

@@ -9,7 +9,7 @@ from core.errors import ValidationFailed
 
 from ..identity import IdentityError, check_id_number
 from ..models import Application, Person, PersonStatus, StatusChange
-from ..services.register import update_person
+from ..services.register import end_insurance
 from .base import Errors, KindSpec, case_field, effective_date, text
 
 KIND = Application.Kind.REMOVE_PERSONS
@@ -85,9 +85,8 @@ def check(app: Application) -> None:
 
 
 def apply(actor, app: Application) -> dict:
-    for person in _persons_to_remove(app):
-        update_person(actor=actor, person=person, source=StatusChange.Source.APPLICATION, reference=app.number,
-                      changes={"status": PersonStatus.TERMINATED, "status_date": app.effective_date})
+    end_insurance(actor=actor, persons=_persons_to_remove(app), status_date=app.effective_date,
+                  source=StatusChange.Source.APPLICATION, reference=app.number)
     return {}
 
 
@@ -95,6 +94,11 @@ def outcome_lines(app: Application) -> list[str]:
     return [_("The insurance of %(n)d persons of %(employer)s ends on %(date)s.")
             % {"n": len(app.payload.get("id_numbers", [])), "employer": app.employer.name,
                "date": effective_date(app)}]
+
+
+def persons_concerned(app: Application) -> list[tuple[str, str]]:
+    return list(Person.objects.filter(id_number__in=app.payload.get("id_numbers", []))
+                .order_by("id_number").values_list("name", "id_number"))
 
 
 def demo(data) -> dict:
@@ -117,4 +121,5 @@ SPEC = KindSpec(
     outcome_lines=outcome_lines,
     payload_template="enrollment/applications/kinds/remove_persons.html",
     demo=demo,
+    persons_concerned=persons_concerned,
 )

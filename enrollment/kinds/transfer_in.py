@@ -86,6 +86,10 @@ def named_person(app: Application) -> str:
     return f"{app.payload.get('name', '')} ({mask_id_number(app.payload.get('id_number', ''))})"
 
 
+def persons_concerned(app: Application) -> list[tuple[str, str]]:
+    return [(app.payload.get("name", ""), app.payload.get("id_number", ""))]
+
+
 def demo(data) -> dict:
     return {"applicant_name": data.person_name(), "effective_date": data.start, "payload": {
         "id_number": data.new_id_numbers(1)[0], "name": data.person_name(), "phone": data.phone("137"),
@@ -106,4 +110,5 @@ SPEC = KindSpec(
     payload_template="enrollment/applications/kinds/transfer_in.html",
     demo=demo,
     named_person=named_person,
+    persons_concerned=persons_concerned,
 )

@@ -5,8 +5,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
-from ..models import Application, PersonStatus, StatusChange
-from ..services.register import update_person
+from ..models import Application, Person, PersonStatus, StatusChange
+from ..services.register import end_insurance
 from .base import Errors, KindSpec, case_field, effective_date, refuse, text
 
 KIND = Application.Kind.TRANSFER_OUT
@@ -40,8 +40,8 @@ def check(app: Application) -> None:
 
 
 def apply(actor, app: Application) -> dict:
-    update_person(actor=actor, person=app.person, source=StatusChange.Source.APPLICATION, reference=app.number,
-                  changes={"status": PersonStatus.TERMINATED, "status_date": app.effective_date})
+    end_insurance(actor=actor, persons=list(Person.objects.select_for_update().filter(pk=app.person_id)),
+                  status_date=app.effective_date, source=StatusChange.Source.APPLICATION, reference=app.number)
     return {}
 
 

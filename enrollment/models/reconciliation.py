@@ -3,6 +3,15 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.roles import Role
+
+# Who works the discrepancies (enrollment.permissions reads these too); the night acts as the system.
+RESOLVERS = (Role.CLERK, Role.REVIEWER, Role.SENIOR_REVIEWER, Role.ADMIN)
+ESCALATORS = (*RESOLVERS, Role.SUPERVISOR)
+RUNNERS = (Role.REVIEWER, Role.SENIOR_REVIEWER, Role.SUPERVISOR, Role.ADMIN)
+NIGHT = (Role.SYSTEM,)
+_RUN = RUNNERS + NIGHT
+
 
 class ReconciliationRun(models.Model):
     """One night's comparison with the agency's extract: one row per date, retried in place.
@@ -16,6 +25,15 @@ class ReconciliationRun(models.Model):
         SUCCEEDED = "SUCCEEDED", _("Succeeded")
         REJECTED = "REJECTED", _("File rejected")
         FAILED = "FAILED", _("Failed")
+
+    # A run is started from the page (RUNNERS) or by the night (the system); it may be done again
+    # for its date in any state, RUNNING included (a worker that died mid-run left it so).
+    TRANSITIONS = {
+        Status.RUNNING: {Status.SUCCEEDED: _RUN, Status.REJECTED: _RUN, Status.FAILED: _RUN, Status.RUNNING: _RUN},
+        Status.SUCCEEDED: {Status.RUNNING: _RUN},
+        Status.REJECTED: {Status.RUNNING: _RUN},
+        Status.FAILED: {Status.RUNNING: _RUN},
+    }
 
     run_date = models.DateField(_("date"), unique=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.RUNNING)
@@ -48,9 +66,13 @@ class Discrepancy(models.Model):
     """A difference between the agency's extract and the register (spec/agency-extract.md).
 
     Identified by kind, id_number (as written, for INVALID_ROW) and field: at most one open
-    discrepancy per identity (a partial unique index), which each night's run upserts. It closes
-    itself when the difference is gone; a clerk resolves it by taking the agency's value, keeping
-    ours (to report back) or escalating it to the problem ledger.
+    discrepancy per identity (a partial unique index), which each night's run upserts. The night
+    closes it, as the system user, when the difference is gone; a clerk resolves it by taking the
+    agency's value (closed), keeping ours (to report back) or escalating it to the problem ledger.
+    `status` is the state those moves follow (TRANSITIONS, through core.workflow); `closed_on` is
+    set exactly when it is CLOSED (a check constraint), and the open ones' indexes use it. The
+    night bumps `version` when the values it shows change, so a resolution from an older page is
+    refused.
     """
 
     class Kind(models.TextChoices):
@@ -64,6 +86,20 @@ class Discrepancy(models.Model):
         TAKE_AGENCY = "TAKE_AGENCY", _("Agency's value taken")
         KEEP_OURS = "KEEP_OURS", _("Ours kept, to report back")
         ESCALATED = "ESCALATED", _("Escalated to the ledger")
+
+    class Status(models.TextChoices):
+        OPEN = "OPEN", _("Open")
+        KEPT = "KEPT", _("Ours kept")
+        ESCALATED = "ESCALATED", _("Escalated")
+        CLOSED = "CLOSED", _("Closed")
+
+    TRANSITIONS = {
+        Status.OPEN: {Status.KEPT: RESOLVERS, Status.ESCALATED: ESCALATORS, Status.CLOSED: RESOLVERS + NIGHT},
+        Status.KEPT: {Status.ESCALATED: ESCALATORS, Status.CLOSED: RESOLVERS + NIGHT},
+        # Escalated again: the ledger counts the report again (and reopens its entry if it was closed).
+        Status.ESCALATED: {Status.ESCALATED: ESCALATORS, Status.KEPT: RESOLVERS, Status.CLOSED: RESOLVERS + NIGHT},
+        Status.CLOSED: {},
+    }
 
     class CloseReason(models.TextChoices):
         GONE = "GONE", _("No longer in the extract")
@@ -83,6 +119,7 @@ class Discrepancy(models.Model):
     first_seen = models.DateField(_("first seen"))
     last_seen = models.DateField(_("last seen"))
     nights_seen = models.PositiveIntegerField(_("nights seen"), default=1)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
     close_reason = models.CharField(max_length=10, choices=CloseReason.choices, blank=True)
     resolution = models.CharField(_("resolution"), max_length=12, choices=Resolution.choices, blank=True)
@@ -100,6 +137,9 @@ class Discrepancy(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["kind", "id_number", "field"], condition=Q(closed_on__isnull=True),
                                     name="one_open_discrepancy"),
+            models.CheckConstraint(condition=Q(status="CLOSED", closed_on__isnull=False)
+                                   | (~Q(status="CLOSED") & Q(closed_on__isnull=True)),
+                                   name="discrepancy_closed_on_when_closed"),
         ]
         indexes = [
             # The discrepancy list: open ones by kind and age.

@@ -3,6 +3,7 @@
 extract.py streams a file into a staging table with COPY; sql.py holds the set-based SQL that
 validates the rows and computes the differences; engine.py runs a night (reconcile_file) and
 load.py loads the office's own register from a file of the same format (load_register).
-resolve.py holds the clerks' resolutions; fake.py writes a realistic extract with planted
-differences; report.py renders the nightly report.
+nightly.py lists the extracts waiting in the drop folder; fake.py writes a realistic extract with
+planted differences; report.py renders the nightly report. What writes (the night, the clerks'
+resolutions, the escalation) is in enrollment.services.reconciliation.
 """

@@ -1,9 +1,13 @@
 """One night's reconciliation: stage the extract, diff it with the register, upsert discrepancies.
 
-reconcile_file() is what the Celery task and `manage.py reconcile_enrollment` both call. It is
-idempotent for its date (the run row is reused, discrepancies are upserted on their identity),
-safe to retry after a crash (the work is one transaction: a crash leaves nothing half-done),
-and two runs cannot overlap (a session advisory lock; the second is refused).
+reconcile_file() is what enrollment.services.reconciliation.reconcile_night calls for each extract
+(the nightly task, a run requested from the page and `manage.py reconcile_enrollment` all go through
+that). It is idempotent for its date (the run row is reused, discrepancies are upserted on their
+identity), safe to retry after a crash (the work is one transaction: a crash leaves nothing
+half-done), and two runs cannot overlap (a session advisory lock; the second is refused).
+
+The run row's states and the discrepancies' closing are moves of their transitions tables
+(core.workflow): the run's by whoever asked for it, the closing of what disappeared by the system user.
 """
 
 import hashlib
@@ -17,9 +21,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.audit import record
 from core.errors import Conflict
 from core.locks import session_lock
+from core.system import system_user
+from core.workflow import begin, finish, finish_many, movable_from, transition
 
 from ..models import Discrepancy, ReconciliationRun
 from . import sql
@@ -63,8 +68,10 @@ class Outcome:
     counts: dict[str, int]
 
 
-def reconcile_file(path: Path, *, run_date: date, actor=None) -> Outcome:
-    """Reconcile one extract for run_date. Raises ExtractRejected (nothing changed) or Conflict."""
+def reconcile_file(path: Path, *, run_date: date, actor) -> Outcome:
+    """Reconcile one extract for run_date, as `actor`: who asked for it (the system user for the
+    nightly job). Raises ExtractRejected (nothing changed), Conflict (another run is going on) or
+    PermissionDenied (the actor may not run one)."""
     path = Path(path)
     with session_lock(LOCK) as taken:
         if not taken:
@@ -74,43 +81,39 @@ def reconcile_file(path: Path, *, run_date: date, actor=None) -> Outcome:
         try:
             counts = _reconcile(path, run, actor)
         except ExtractRejected as exc:
-            run.file_sha256 = file_sha256(path)  # so that only a corrected re-delivery is tried again
-            _finish(run, ReconciliationRun.Status.REJECTED, error=exc.message)
+            # The file's checksum is kept so that only a corrected re-delivery is tried again.
+            _stop(run, ReconciliationRun.Status.REJECTED, actor, error=exc.message, sha256=file_sha256(path))
             raise
         except Exception as exc:
-            _finish(run, ReconciliationRun.Status.FAILED, error=f"{exc.__class__.__name__}: {exc}")
+            _stop(run, ReconciliationRun.Status.FAILED, actor, error=f"{exc.__class__.__name__}: {exc}")
             raise
         return Outcome(run=run, counts=counts)
 
 
 def _start_run(path: Path, run_date: date, actor) -> ReconciliationRun:
+    """The date's run row, (re)started: a retry starts clean, no earlier attempt's figures show as its own."""
     with transaction.atomic():
-        run, _created = ReconciliationRun.objects.select_for_update().get_or_create(run_date=run_date)
-        # A retry starts clean: nothing of an earlier attempt's figures may show as this one's.
-        run.status, run.file_name, run.error = ReconciliationRun.Status.RUNNING, path.name, ""
-        run.file_sha256, run.file_size, run.rows, run.invalid_rows = "", 0, 0, 0
-        run.opened, run.closed, run.counts, run.timings = 0, 0, {}, {}
-        run.attempts += 1
-        run.started_at, run.finished_at = timezone.now(), None
-        run.triggered_by = actor
-        run.save(update_fields=["status", "file_name", "error", "file_sha256", "file_size", "rows", "invalid_rows",
-                                "opened", "closed", "counts", "timings", "attempts", "started_at", "finished_at",
-                                "triggered_by"])
-    return run
+        run, _created = ReconciliationRun.objects.get_or_create(run_date=run_date)
+        move = begin(run, ReconciliationRun.Status.RUNNING, actor=actor)
+        return finish(move, action="enrollment.reconciliation.started", changes={
+            "file_name": path.name, "error": "", "file_sha256": "", "file_size": 0, "rows": 0, "invalid_rows": 0,
+            "opened": 0, "closed": 0, "counts": {}, "timings": {}, "attempts": move.obj.attempts + 1,
+            "started_at": timezone.now(), "finished_at": None, "triggered_by": actor})
 
 
-def _finish(run: ReconciliationRun, status: str, *, error: str = "") -> None:
-    with transaction.atomic():
-        run.status, run.error, run.finished_at = status, error, timezone.now()
-        run.save(update_fields=["status", "error", "finished_at", "file_sha256"])
-        record(run.triggered_by, f"enrollment.reconciliation.{status.lower()}", run, None,
-               {"date": run.run_date.isoformat(), "file": run.file_name, "error": error})
+def _stop(run: ReconciliationRun, status: str, actor, *, error: str, sha256: str = "") -> None:
+    transition(run, status, actor=actor, action=f"enrollment.reconciliation.{status.lower()}",
+               changes={"error": error, "finished_at": timezone.now(), "file_sha256": sha256})
 
 
 def _reconcile(path: Path, run: ReconciliationRun, actor) -> dict[str, int]:
+    """The night's work in one transaction; the run moves to SUCCEEDED in it (begin, then finish)."""
     watch = Stopwatch()
     lap, timings = watch.lap, watch.timings
     with transaction.atomic(), connection.cursor() as cur:
+        move = begin(run, ReconciliationRun.Status.SUCCEEDED, actor=actor)
+        night = system_user()
+        closable = movable_from(Discrepancy, Discrepancy.Status.CLOSED, actor=night)
         cur.execute("SET LOCAL work_mem = '256MB'")
         staged = stage_file(cur, path)
         lap("ingest")
@@ -127,27 +130,27 @@ def _reconcile(path: Path, run: ReconciliationRun, actor) -> dict[str, int]:
         lap("diff")
         cur.execute(sql.CHECKED, {"today": run.run_date.isoformat()})
         cur.execute(sql.FOUND)
+        # Closing what is gone looks each open discrepancy up here: an index, and statistics (a temp table has none).
+        cur.execute("CREATE INDEX ON agency_found (id_number, kind, field)")
+        cur.execute("ANALYZE agency_found")
         cur.execute("SELECT count(*) FILTER (WHERE kind = 'INVALID_ROW') FROM agency_found")
         invalid_rows = cur.fetchone()[0]
         lap("classify")
         cur.execute(sql.UPSERT, {"run_date": run.run_date})
         opened, seen = cur.fetchone()
-        cur.execute(sql.CLOSE_GONE, {"run_date": run.run_date})
-        closed = cur.rowcount
+        cur.execute(sql.CLOSE_GONE, {"run_date": run.run_date, "closable": closable})
+        gone = cur.fetchall()
+        finish_many(Discrepancy, Discrepancy.Status.CLOSED, gone, actor=night, action="enrollment.discrepancy.gone",
+                    after={"close_reason": Discrepancy.CloseReason.GONE, "run_date": run.run_date.isoformat()})
+        closed = len(gone)
         lap("upsert")
         cur.execute(sql.OPEN_COUNTS)
         counts = {kind: 0 for kind in KINDS} | dict(cur.fetchall())
-        run.status = ReconciliationRun.Status.SUCCEEDED
-        run.file_sha256, run.file_size, run.rows = staged.sha256, staged.size, staged.rows
-        run.invalid_rows, run.opened, run.closed, run.counts = invalid_rows, opened, closed, counts
-        run.finished_at = timezone.now()
-        run.timings = timings | {"total": round(sum(timings.values()), 3), "parsed_in_python": staged.parsed}
-        run.save(update_fields=["status", "file_sha256", "file_size", "rows", "invalid_rows", "opened", "closed",
-                                "counts", "finished_at", "timings"])
-        record(actor, "enrollment.reconciliation.succeeded", run, None, {
-            "date": run.run_date.isoformat(), "file": run.file_name, "sha256": staged.sha256, "rows": staged.rows,
-            "seen": seen, "opened": opened, "closed": closed, "open": counts,
-        })
+        run = finish(move, action="enrollment.reconciliation.succeeded", changes={
+            "file_sha256": staged.sha256, "file_size": staged.size, "rows": staged.rows, "invalid_rows": invalid_rows,
+            "opened": opened, "closed": closed, "counts": counts, "finished_at": timezone.now(),
+            "timings": timings | {"total": round(sum(timings.values()), 3), "parsed_in_python": staged.parsed},
+        }, after={"seen": seen})
     log.info("reconciliation %s: %s rows, %s open, timings %s", run.run_date, staged.rows, counts, run.timings)
     return counts
 

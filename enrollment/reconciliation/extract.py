@@ -9,6 +9,12 @@ reader parses every row into `agency_stage`, marking rows with a wrong number of
 
 Both hold back the header and the trailer `#TRAILER,<rows>`; a missing trailer or a count that
 differs from the rows received rejects the file (truncated). Blank lines are not rows.
+
+Whatever the path, a file is also rejected, naming the line, for a `#TRAILER` row that is not the
+last (a file put together from two), a field longer than the csv module's limit (FIELD_LIMIT
+characters: no column holds a tenth of that), a NUL byte, or text that is not UTF-8. The fast
+paths leave these checks to PostgreSQL (COPY refuses a NUL or bad UTF-8 and says on which line)
+and to one scan of the staged table; the slow path makes them row by row.
 """
 
 import csv
@@ -22,6 +28,8 @@ from pathlib import Path
 import psycopg.errors
 from django.utils.translation import gettext as _
 
+from core.tabular import FIELD_LIMIT
+
 COLUMNS = ("id_number", "name", "gender", "birth_date", "insurance_type", "employer_code", "status", "status_date",
            "paid_through")
 LINES = "agency_lines"
@@ -29,6 +37,8 @@ STAGE = "agency_stage"
 CHUNK = 1 << 16  # psycopg queues up to 1024 writes: small chunks keep memory flat
 TAIL = 1 << 14  # bytes held back until the end of the file, where the trailer is
 _TRAILER = re.compile(rb"^#TRAILER,\s*(\d+)\s*$")
+TRAILER_MARK = "#TRAILER"
+_COPY_LINE = re.compile(r"line (\d+)")
 
 
 class ExtractRejected(Exception):
@@ -125,8 +135,10 @@ def stage_file(cursor, path: Path, *, columns: bool = False) -> Staged:
         cursor.execute("ROLLBACK TO SAVEPOINT stage_fast")
         rows, raw, trailer, parsed = _copy_parsed(cursor, path)
         lines = 0
-    except (psycopg.errors.CharacterNotInRepertoire, psycopg.errors.UntranslatableCharacter, UnicodeDecodeError):
-        raise ExtractRejected(_("The file is not valid UTF-8 text."))
+    except (psycopg.errors.CharacterNotInRepertoire, psycopg.errors.UntranslatableCharacter) as exc:
+        raise _not_text(exc) from None
+    except UnicodeDecodeError:
+        raise ExtractRejected(_("The file is not valid UTF-8 text.")) from None
     except (gzip.BadGzipFile, EOFError, OSError) as exc:
         raise ExtractRejected(_("The file cannot be read: %(error)s") % {"error": exc})
     if trailer is None:
@@ -140,6 +152,64 @@ def stage_file(cursor, path: Path, *, columns: bool = False) -> Staged:
             % {"expected": trailer, "found": rows}
         )
     return Staged(rows=rows, sha256=raw.digest.hexdigest(), size=raw.size, parsed=parsed, lines=lines)
+
+
+def _stray_trailer(line: int) -> ExtractRejected:
+    return ExtractRejected(_("Line %(line)d is a #TRAILER row but not the last row: the file is refused (two files "
+                             "put together, or a damaged one).") % {"line": line})
+
+
+def _field_too_long(line: int) -> ExtractRejected:
+    return ExtractRejected(_("Line %(line)d has a field longer than %(limit)s characters: the file is refused.")
+                           % {"line": line, "limit": f"{FIELD_LIMIT:,}"})
+
+
+def _nul_byte(line: int) -> ExtractRejected:
+    return ExtractRejected(_("Line %(line)d contains a NUL byte: the file is refused.") % {"line": line})
+
+
+def _not_text(exc: psycopg.Error) -> ExtractRejected:
+    """COPY's refusal of a NUL byte or bad UTF-8, with the line it names (COPY counts from the
+    first line after the header)."""
+    match = _COPY_LINE.search(exc.diag.context or "")
+    if match is None:
+        return ExtractRejected(_("The file is not valid UTF-8 text."))
+    line = int(match.group(1)) + 1
+    if "0x00" in (exc.diag.message_primary or ""):
+        return _nul_byte(line)
+    return ExtractRejected(_("Line %(line)d is not valid UTF-8 text.") % {"line": line})
+
+
+def _has_long_field(line: str) -> bool:
+    try:
+        next(csv.reader([line.rstrip("\r\n")]), None)
+    except csv.Error as exc:
+        return "field limit" in str(exc)
+    return False
+
+
+def _check_lines(cursor, stray: int | None, long_lines: list[int]) -> None:
+    """The raw lines (fast path): a #TRAILER row before the last, or a field over FIELD_LIMIT
+    (only a line longer than that in bytes can hold one), rejects the file."""
+    if stray is not None:
+        raise _stray_trailer(stray)
+    for line_no in long_lines:
+        cursor.execute(f"SELECT line FROM {LINES} WHERE line_no = %s", [line_no])
+        if _has_long_field(cursor.fetchone()[0]):
+            raise _field_too_long(line_no)
+
+
+def _check_stage(cursor, first: str) -> None:
+    """The rows COPY split into columns: the same checks, on the columns (a trailer is a row
+    whose first field, in the file's first column, begins with #TRAILER)."""
+    longest = "greatest(" + ", ".join(f"length({c})" for c in COLUMNS) + ")"
+    wide = " OR ".join(f"octet_length({c}) > {FIELD_LIMIT}" for c in COLUMNS)
+    cursor.execute(f"SELECT line_no, {first} LIKE '{TRAILER_MARK}%' FROM {STAGE} "
+                   f"WHERE {first} LIKE '{TRAILER_MARK}%' OR (({wide}) AND {longest} > {FIELD_LIMIT}) "
+                   "ORDER BY line_no LIMIT 1")
+    found = cursor.fetchone()
+    if found:
+        raise _stray_trailer(found[0]) if found[1] else _field_too_long(found[0])
 
 
 def _split_tail(tail: bytes) -> tuple[bytes, int | None]:
@@ -181,13 +251,15 @@ def _copy_columns(cursor, path: Path):
         first = stream.readline()
         if not first:
             raise ExtractRejected(_("The file is empty."))
-        names = ", ".join(_header(first))
+        header = _header(first)
+        names = ", ".join(header)
         sql = (f"COPY {STAGE} ({names}) FROM STDIN WITH (FORMAT csv, ENCODING 'UTF8', FORCE_NOT_NULL ({names}))")
         cursor.execute(f"ALTER TABLE {STAGE} ALTER COLUMN ncols SET DEFAULT 9, "
                        f"ALTER COLUMN line_no ADD GENERATED BY DEFAULT AS IDENTITY (START WITH 2)")
         with cursor.copy(sql) as copy:
             trailer = _copy_body(stream, copy)
         rows = cursor.rowcount
+        _check_stage(cursor, header[0])
     finally:
         raw.raw.close()
     return rows, raw, trailer, True, 0
@@ -208,8 +280,13 @@ def _copy_lines(cursor, path: Path):
         with cursor.copy(sql) as copy:
             trailer = _copy_body(stream, copy)
         copied = cursor.rowcount
-        cursor.execute(f"SELECT count(*) FROM {LINES} WHERE octet_length(line) < 16 AND line !~ '[^[:space:]]'")
-        blank = cursor.fetchone()[0]
+        # One scan: the blank lines, and what rejects the file (a stray trailer, an over-long line).
+        cursor.execute(f"SELECT count(*) FILTER (WHERE octet_length(line) < 16 AND line !~ '[^[:space:]]'), "
+                       f"min(line_no) FILTER (WHERE line LIKE '{TRAILER_MARK}%'), "
+                       f"array_agg(line_no ORDER BY line_no) FILTER (WHERE octet_length(line) > {FIELD_LIMIT}) "
+                       f"FROM {LINES}")
+        blank, stray, long_lines = cursor.fetchone()
+        _check_lines(cursor, stray, long_lines or [])
     finally:
         raw.raw.close()
     return copied - blank, raw, trailer, False, copied
@@ -234,16 +311,29 @@ def _copy_parsed(cursor, path: Path):
         names = _header(header)
         order = [names.index(c) for c in COLUMNS]
         id_at = names.index("id_number")
-        rows, trailer = 0, None
+        rows, trailer, trailer_line = 0, None, None
         with cursor.copy(f"COPY {STAGE} (line_no, {', '.join(COLUMNS)}, ncols) FROM STDIN") as copy:
-            for record in reader:
+            while True:
+                start = reader.line_num + 1
+                try:
+                    record = next(reader, None)
+                except csv.Error as exc:
+                    if "field limit" in str(exc):
+                        raise _field_too_long(start) from None
+                    raise ExtractRejected(_("Line %(line)d cannot be read as CSV (%(error)s).")
+                                          % {"line": start, "error": exc}) from None
+                if record is None:
+                    break
                 if not record or (len(record) == 1 and not record[0].strip()):
                     continue
-                trailer = None  # a trailer counts only as the last row
-                if record[0].startswith("#TRAILER"):
+                if trailer_line is not None:
+                    raise _stray_trailer(trailer_line)  # a trailer counts only as the last row
+                if record[0].startswith(TRAILER_MARK):
                     match = _TRAILER.match(",".join(record).encode())
-                    trailer = int(match.group(1)) if match else None
+                    trailer, trailer_line = (int(match.group(1)) if match else None), start
                     continue
+                if any("\x00" in value for value in record):
+                    raise _nul_byte(start)
                 rows += 1
                 copy.write_row([reader.line_num, *_columns(record, order, id_at), len(record)])
     finally:

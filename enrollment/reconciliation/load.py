@@ -1,7 +1,8 @@
 """`load_enrollment`: load or update the office's own register from a file in the agency's format.
 
-All or nothing: any invalid row, a duplicate identity number or a truncated file refuses the
-whole file, listing every problem (line, column, reason). Otherwise one set-based upsert
+All or nothing: any invalid row, a name longer than the register holds, a duplicate identity
+number or a file the extract's reader rejects (truncated, a stray #TRAILER row, an over-long
+field, a NUL byte) refuses the whole file, listing every problem (line, column, reason). Otherwise one set-based upsert
 creates and updates persons, and their status history gains each status it did not know.
 Pinyin initials (for the search by 张三 ↔ zs) are computed once per distinct name.
 """
@@ -14,9 +15,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.audit import record
-
 from ..identity import pinyin_initials
+from ..models import Person
+from ..services.register import record_bulk_change
 from . import sql
 from .extract import ExtractRejected, stage_file
 from .stopwatch import Stopwatch
@@ -33,6 +34,7 @@ class LoadResult:
 
 
 VALID = "register_valid"
+NAME_MAX = Person._meta.get_field("name").max_length
 
 # Persons already in the register whose row differs: updated in place (birth date and gender
 # follow from the identity number and cannot differ).
@@ -100,6 +102,10 @@ def load_register(path: Path, *, actor=None) -> LoadResult:
             for code in problems:
                 column, message = sql.describe(code)
                 errors.append({"line": line_no, "column": column, "message": message})
+        # A valid row the register cannot hold: a name longer than its column.
+        cur.execute(f"SELECT line_no FROM {VALID} WHERE valid AND length(name_n) > %s ORDER BY line_no", [NAME_MAX])
+        errors.extend({"line": line_no, "column": "name", "message": _(
+            "longer than the %(n)d characters the register holds") % {"n": NAME_MAX}} for (line_no,) in cur.fetchall())
         lap("validate")
         if errors:
             errors.sort(key=lambda e: e["line"])
@@ -120,7 +126,7 @@ def load_register(path: Path, *, actor=None) -> LoadResult:
         persons = cur.fetchone()[0]
         result = LoadResult(created=created, updated=updated, unchanged=staged.rows - created - updated,
                             persons=persons, sha256=staged.sha256, timings=timings)
-        record(actor, "enrollment.register.loaded", ("enrollment.register", path.name[:64], path.name), None, {
+        record_bulk_change(actor=actor, action="enrollment.register.loaded", scope=path.name, detail={
             "file": str(path), "sha256": staged.sha256, "rows": staged.rows, "created": created,
             "updated": updated, "unchanged": result.unchanged, "persons": persons,
         })

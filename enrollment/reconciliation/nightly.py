@@ -1,26 +1,19 @@
-"""What the nightly beat entry does: reconcile every delivered extract not yet reconciled.
+"""The extracts waiting in the drop folder, for the night (enrollment.services.reconciliation).
 
 A file enrollment-YYYYMMDD.csv(.gz) in AGENCY_DROP_DIR is pending when its date has no
 successful run, or its run was rejected or failed and the file now delivered differs (a
 corrected re-delivery) or the run failed. Dates are taken oldest first, so discrepancies age in
-order. Long-open discrepancies go to the problem ledger afterwards.
+order.
 """
 
-import logging
 import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from django.conf import settings
-from django.utils import timezone
-
 from ..models import ReconciliationRun
-from .engine import file_sha256, reconcile_file
-from .escalation import escalate_aged
-from .extract import ExtractRejected
+from .engine import file_sha256
 
-log = logging.getLogger(__name__)
 _NAME = re.compile(r"^enrollment-(\d{4})(\d{2})(\d{2})\.csv(\.gz)?$")
 
 
@@ -60,16 +53,3 @@ def pending(drop_dir: Path) -> list[Delivered]:
             out.append(item)
     return out
 
-
-def reconcile_pending(*, actor=None) -> dict[str, str]:
-    """Reconcile each pending date in order; a rejected file is reported and the next date goes on."""
-    outcome = {}
-    for item in pending(Path(settings.AGENCY_DROP_DIR)):
-        try:
-            reconcile_file(item.path, run_date=item.run_date, actor=actor)
-            outcome[item.run_date.isoformat()] = ReconciliationRun.Status.SUCCEEDED
-        except ExtractRejected as exc:
-            log.warning("extract %s rejected: %s", item.path, exc.message)
-            outcome[item.run_date.isoformat()] = ReconciliationRun.Status.REJECTED
-    escalate_aged(run_date=timezone.localdate(), actor=actor)
-    return outcome

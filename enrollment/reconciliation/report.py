@@ -5,18 +5,17 @@ succeeded run), with what was new and what closed that night; the twenty oldest 
 (identity numbers masked); a rejected or failed run says why. Rendered on core's Letter base, so
 it carries a number (REC-…), a verification code and the embedded CJK font.
 
-report_for_run() issues it once per finished run and serves the kept copy after that; a run done
-again for its date (a retry) finishes later than the kept copy and gets a new report.
+enrollment.services.reconciliation issues it once per finished run (the night does, after each
+run); the page serves the kept copy. A run done again for its date finishes later than the kept
+copy and gets a new report.
 """
 
-from django.db import transaction
-from django.utils import formats
 from django.utils.translation import gettext as _
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, Spacer
 
-from core.errors import Conflict
-from core.letters import Letter, esc, styles, table
+from core.audit_checkpoint import describe, read_checkpoint
+from core.letters import Letter, esc, office_time, styles, table
 from core.masking import mask_id_number
 from core.models import LetterRecord
 
@@ -38,6 +37,10 @@ def _kind_label(kind: str) -> str:
 class ReconciliationReport(Letter):
     kind = KIND
     number_prefix = "REC"
+    # For the office's own staff: no greeting, seal or service window. Its times are office time
+    # (core.letters.office_time), as on the run's page: 05:41 UTC prints as 13:41 in Shanghai.
+    signed = False
+    shows_window = False
 
     def __init__(self, run: ReconciliationRun):
         super().__init__()
@@ -72,7 +75,9 @@ class ReconciliationReport(Letter):
             [_("Night before"), self.previous.run_date.isoformat() if self.previous else _("no earlier run")],
         ]
         if run.finished_at:
-            rows.append([_("Finished"), formats.date_format(run.finished_at, "Y-m-d H:i")])
+            rows.append([_("Finished"), office_time(run.finished_at)])
+        rows.append([_("Report printed"), office_time()])
+        rows.append([_("Audit checkpoint"), describe(read_checkpoint())])
         return [Paragraph(_("Summary"), s["heading"]), table(rows, col_widths=[40 * mm, 130 * mm], header=False)]
 
     def _by_kind(self, s) -> list:
@@ -130,11 +135,3 @@ def kept_report(run: ReconciliationRun) -> LetterRecord | None:
         return None
     return letter
 
-
-def report_for_run(*, actor, run: ReconciliationRun) -> LetterRecord:
-    """The run's report: the kept one, or issued now (once; the run row is locked meanwhile)."""
-    with transaction.atomic():
-        run = ReconciliationRun.objects.select_for_update().get(pk=run.pk)
-        if run.status == Status.RUNNING:
-            raise Conflict(_("The run has not finished yet: its report comes when it has."), code="run_not_finished")
-        return kept_report(run) or ReconciliationReport(run).issue(actor=actor, obj=run)

@@ -275,31 +275,44 @@ FOUND = f"""
 """
 
 # Tonight's discrepancies become, or update, the open ones (first seen / last seen / nights seen).
+# An open one whose values changed (what we hold, what the agency sends, why its row is invalid)
+# gets a new version: a resolution from a page shown before tonight is refused as stale. Seen again
+# unchanged (or only on another line of the file), it keeps its version.
 UPSERT = """
     WITH up AS (
       INSERT INTO enrollment_discrepancy AS d
         (kind, id_number, field, our_value, agency_value, agency_row, reason, line_no, first_seen, last_seen,
-         nights_seen, close_reason, resolution, resolution_note, version)
+         nights_seen, status, close_reason, resolution, resolution_note, version)
       SELECT kind, id_number, field, our_value, agency_value, agency_row, reason, line_no, %(run_date)s,
-             %(run_date)s, 1, '', '', '', 1
+             %(run_date)s, 1, 'OPEN', '', '', '', 1
       FROM agency_found
       ON CONFLICT (kind, id_number, field) WHERE closed_on IS NULL DO UPDATE SET
         our_value = EXCLUDED.our_value, agency_value = EXCLUDED.agency_value, agency_row = EXCLUDED.agency_row,
         reason = EXCLUDED.reason, line_no = EXCLUDED.line_no,
         nights_seen = d.nights_seen + CASE WHEN EXCLUDED.last_seen > d.last_seen THEN 1 ELSE 0 END,
-        last_seen = GREATEST(d.last_seen, EXCLUDED.last_seen)
+        last_seen = GREATEST(d.last_seen, EXCLUDED.last_seen),
+        version = d.version + CASE
+          WHEN (d.our_value, d.agency_value, d.reason, d.agency_row - 'line')
+               IS DISTINCT FROM (EXCLUDED.our_value, EXCLUDED.agency_value, EXCLUDED.reason,
+                                 EXCLUDED.agency_row - 'line') THEN 1 ELSE 0 END
       RETURNING (xmax = 0) AS inserted
     )
     SELECT count(*) FILTER (WHERE inserted), count(*) FROM up
 """
 
-# A difference that is gone closes its discrepancy, with the date.
+# A difference that is gone closes its discrepancy, with the date: a move to CLOSED made as the
+# system user, from the states the transitions table lets it close (core.workflow.movable_from).
+# Returns each closed one (id, previous state, text) for its audit entry.
 CLOSE_GONE = """
     UPDATE enrollment_discrepancy d
-       SET closed_on = GREATEST(%(run_date)s::date, d.last_seen), close_reason = 'GONE', version = d.version + 1
-     WHERE d.closed_on IS NULL
-       AND NOT EXISTS (SELECT 1 FROM agency_found f
-                        WHERE f.kind = d.kind AND f.id_number = d.id_number AND f.field = d.field)
+       SET status = 'CLOSED', closed_on = GREATEST(%(run_date)s::date, d.last_seen), close_reason = 'GONE',
+           version = d.version + 1
+      FROM (SELECT g.id, g.status FROM enrollment_discrepancy g
+             WHERE g.closed_on IS NULL AND g.status = ANY(%(closable)s)
+               AND NOT EXISTS (SELECT 1 FROM agency_found f
+                                WHERE f.kind = g.kind AND f.id_number = g.id_number AND f.field = g.field)) gone
+     WHERE d.id = gone.id
+ RETURNING d.id, gone.status, btrim(d.kind || ' ' || d.id_number || ' ' || d.field)
 """
 
 OPEN_COUNTS = """

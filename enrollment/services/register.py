@@ -3,10 +3,11 @@
 from datetime import date
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.audit import record
+from core.audit import record, record_many
 from core.errors import ConcurrentEdit, ValidationFailed
 
 from ..identity import IdentityError, birth_date_of, check_id_number, check_uscc, gender_of, pinyin_initials
@@ -125,6 +126,43 @@ def update_person(*, actor, person: Person, changes: dict, expected_version: int
            {**person_snapshot(locked, changed), "source": source, "reference": reference})
     person.__dict__.update({f: getattr(locked, f) for f in update_fields})
     return locked
+
+
+def end_insurance(*, actor, persons: list[Person], status_date: date, source: str, reference: str = "") -> int:
+    """End the insurance of many persons at once (removing persons 减员, transferring out 转出):
+    one UPDATE of their status, their history rows in one INSERT, one audit entry each in one
+    INSERT, whatever their number. The caller has locked the persons (select_for_update) in its
+    transaction. Returns how many changed (one already ended on that date is left alone)."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("end_insurance runs inside the transaction of the change")
+    errors = [{"column": "status_date", "message": _("The status cannot take effect before the birth date."),
+               "id_number": p.id_number} for p in persons if status_date < p.birth_date]
+    if errors:
+        raise ValidationFailed(errors=errors)
+    status = PersonStatus.TERMINATED
+    changed = [p for p in persons if (p.status, p.status_date) != (status, status_date)]
+    if not changed:
+        return 0
+    fields = ("status", "status_date")
+    before = {p.pk: person_snapshot(p, fields) for p in changed}
+    now = timezone.now()
+    Person.objects.filter(pk__in=[p.pk for p in changed]).update(
+        status=status, status_date=status_date, version=F("version") + 1, updated_at=now)
+    for p in changed:
+        p.status, p.status_date, p.version, p.updated_at = status, status_date, p.version + 1, now
+    StatusChange.objects.bulk_create([
+        StatusChange(person=p, status=status, status_date=status_date, source=source, reference=reference,
+                     recorded_by=actor) for p in changed], batch_size=2000, ignore_conflicts=True)
+    record_many(actor, "enrollment.person.changed", [
+        (p, before[p.pk], {**person_snapshot(p, fields), "source": source, "reference": reference})
+        for p in changed])
+    return len(changed)
+
+
+def record_bulk_change(*, actor, action: str, scope: str, detail: dict) -> None:
+    """The one audit entry of a set-based change to the register (a load from a file, the demo data),
+    written in the caller's transaction: `scope` names what was loaded (a file name)."""
+    record(actor, action, ("enrollment.register", scope[:64], scope), None, detail)
 
 
 @transaction.atomic

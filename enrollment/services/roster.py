@@ -1,14 +1,17 @@
 """Staff lists (增员花名册) for add-persons applications: read, validate, keep, apply.
 
-Reading
+Reading is core.tabular's (shared with every upload):
 - CSV in UTF-8 (with or without BOM), UTF-16 with BOM, or GB18030 (what Excel and WPS save on a
-  Chinese Windows): tried in that order; GB18030 is a superset of GBK and GB2312.
-- XLSX: the first sheet, read with openpyxl in read-only mode (streamed). Cells holding a formula
-  are refused, not read for their cached value: a file written by a program often has no cached
-  value at all, a cached value can be stale, and an identity number that a formula builds is not
-  what the employer typed and sealed. The clerk asks for "paste values" instead.
-- Before anything is read: a file over settings.UPLOAD_MAX_BYTES is refused (TooLarge), and an
-  XLSX whose parts would unpack to more than XLSX_MAX_UNPACKED bytes (a zip bomb) is refused.
+  Chinese Windows); XLSX: the first sheet, streamed, its cells and texts counted before anything
+  is expanded. Cells holding a formula are refused, not read for their cached value: a file
+  written by a program often has no cached value at all, a cached value can be stale, and an
+  identity number that a formula builds is not what the employer typed and sealed. The clerk
+  asks for "paste values" instead.
+- A file that cannot be read at all (over settings.UPLOAD_MAX_BYTES, damaged, in another
+  encoding, holding a NUL byte or an over-long field, an XLSX that would unpack past
+  XLSX_MAX_UNPACKED or holds more than XLSX_MAX_CELLS cells or XLSX_MAX_STRINGS texts) is
+  refused with the reader's error (a 400 with its code, 413 when too large); the refusal is
+  audited and nothing is kept.
 - Reading stops after BLANK_RUN blank rows in a row (a sheet formatted down to row 1,048,576) and
   refuses a file with more than MAX_ROWS rows of data.
 
@@ -18,13 +21,10 @@ are kept whether or not the file is valid; only a valid upload's entries are sto
 reach the register only when the application is registered (apply_roster, set-based and atomic).
 """
 
-import codecs
-import csv
 import hashlib
-import io
 import re
-import zipfile
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import PurePath
 
 from django.conf import settings
@@ -33,8 +33,10 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.audit import record, record_many
-from core.errors import InvalidTransition, TooLarge, ValidationFailed
+from core.errors import InvalidTransition, TooLarge, UnreadableFile, ValidationFailed
 from core.masking import mask_id_number
+from core.tabular import CSV, XLSX, Column, Formula, Limits, MissingColumns, as_text, open_table
+from core.workflow import begin_edit, finish
 
 from ..identity import IdentityError, birth_date_of, check_id_number, gender_of, pinyin_initials
 from ..models import Application, InsuranceType, Person, PersonStatus, RosterEntry, RosterUpload, StatusChange
@@ -44,6 +46,8 @@ BLANK_RUN = 100
 MAX_COLUMNS = 30
 HEADER_SEARCH = 5  # the header may follow a title row or two
 XLSX_MAX_UNPACKED = 256 * 1024 * 1024
+XLSX_MAX_CELLS = 1_000_000  # cell elements parsed, empty ones too (the staff take 30,000)
+XLSX_MAX_STRINGS = 500_000  # distinct texts in the workbook, every sheet's
 NAME_MAX = 50
 PHONE = re.compile(r"^[0-9+()\- ]{5,30}$")
 
@@ -54,6 +58,7 @@ HEADERS = {
     "name": ["姓名", "名字", "name", "fullname"],
     "phone": ["电话", "联系电话", "手机", "手机号", "手机号码", "phone", "mobile", "telephone", "tel"],
 }
+COLUMNS = [Column(key, tuple(aliases), required=key != "phone") for key, aliases in HEADERS.items()]
 
 
 FORMULA = object()  # stands for a refused formula cell (already reported)
@@ -73,149 +78,53 @@ class Parsed:
         self.errors.append({"row": row, "column": column, "message": str(message)})
 
 
-def _norm(header) -> str:
-    return re.sub(r"[\s_\-]", "", str(header or "")).lower()
-
-
-_ALIASES = {_norm(alias): key for key, aliases in HEADERS.items() for alias in aliases}
-
-
 # -- reading ---------------------------------------------------------------------------------
 
-def decode_csv(data: bytes) -> tuple[str, str]:
-    """The text and the encoding it was in; raises ValueError when none fits."""
-    if data.startswith(codecs.BOM_UTF8):
-        return data[len(codecs.BOM_UTF8):].decode("utf-8"), "utf-8-sig"
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16"), "utf-16"
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    return data.decode("gb18030"), "gb18030"
-
-
-def _csv_rows(data: bytes, parsed: Parsed):
-    try:
-        text, parsed.encoding = decode_csv(data)
-    except UnicodeDecodeError:
-        parsed.error(None, "", _("The file is neither UTF-8 nor GB18030 text: save it as CSV or XLSX again."))
-        return
-    first = text.split("\n", 1)[0]
-    delimiter = "\t" if "\t" in first and "," not in first else ","
-    for number, row in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1):
-        yield number, [c.strip() for c in row[:MAX_COLUMNS]]
-
-
-def _xlsx_rows(data: bytes, parsed: Parsed):
-    import openpyxl
-
-    parsed.encoding = "xlsx"
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except zipfile.BadZipFile:
-        parsed.error(None, "", _("The file is not a valid XLSX workbook."))
-        return
-    if unpacked > XLSX_MAX_UNPACKED:
-        parsed.error(None, "", _("The workbook would unpack to %(mb)d MB, more than the %(limit)d MB allowed: it is "
-                                 "refused unread.") % {"mb": unpacked // 2**20, "limit": XLSX_MAX_UNPACKED // 2**20})
-        return
-    try:
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except Exception:  # openpyxl raises many kinds for a damaged file; the clerk needs one message
-        parsed.error(None, "", _("The workbook could not be opened: save it again as XLSX."))
-        return
-    try:
-        sheet = workbook.worksheets[0]
-        for number, cells in enumerate(sheet.iter_rows(min_row=1, max_col=MAX_COLUMNS), start=1):
-            values = []
-            for index, cell in enumerate(cells):
-                if getattr(cell, "data_type", None) == "f":
-                    parsed.error(number, _column_name(parsed, index), _(
-                        "The cell holds a formula (%(f)s): copy the column and paste it as values only.")
-                        % {"f": str(cell.value)[:40]})
-                    values.append(FORMULA)
-                else:
-                    values.append(cell.value)
-            yield number, values
-    finally:
-        workbook.close()
-
-
-def _column_name(parsed: Parsed, index: int) -> str:
-    for _key, (i, header) in parsed.columns.items():
-        if i == index:
-            return header
-    return openpyxl_column_letter(index)
-
-
-def openpyxl_column_letter(index: int) -> str:
-    from openpyxl.utils import get_column_letter
-
-    return get_column_letter(index + 1)
-
-
-def _blank(values) -> bool:
-    return all(v is None or (isinstance(v, str) and not v.strip()) for v in values)
-
-
-def _has_formula(values: dict) -> bool:
-    return any(v is FORMULA for v in values.values())
+def limits() -> Limits:
+    return Limits(max_bytes=settings.UPLOAD_MAX_BYTES, max_lines=10 * MAX_ROWS, max_columns=MAX_COLUMNS,
+                  max_cells=XLSX_MAX_CELLS, max_shared_strings=XLSX_MAX_STRINGS, max_unpacked=XLSX_MAX_UNPACKED)
 
 
 def read_roster(data: bytes, filename: str) -> Parsed:
-    """Read the header and data rows of a CSV or XLSX staff list (no database access)."""
+    """Read the header and data rows of a CSV or XLSX staff list (no database access).
+
+    Raises UnreadableFile or TooLarge for a file that cannot be read; a header without the
+    required columns, a formula cell or too many rows are errors in the result."""
     parsed = Parsed()
-    is_xlsx = PurePath(filename).suffix.lower() in (".xlsx", ".xlsm") or data[:4] == b"PK\x03\x04"
-    rows = _xlsx_rows(data, parsed) if is_xlsx else _csv_rows(data, parsed)
-    blank_run, first_try = 0, None
-    for number, values in rows:
-        if not parsed.columns:
-            if _blank(values):
-                continue
-            missing = _read_header(values, parsed)
-            first_try = first_try or (number, missing)
-            if missing and number - first_try[0] >= HEADER_SEARCH - 1:
+    try:
+        table = open_table(data, name=filename, columns=COLUMNS, limits=limits(), formats=(CSV, XLSX),
+                           header_search=HEADER_SEARCH, stop_after_blank=BLANK_RUN)
+    except MissingColumns as exc:
+        parsed.encoding = exc.encoding
+        for error in exc.errors:
+            parsed.error(error["row"], error["column"], error["message"])
+        return parsed
+    parsed.encoding, parsed.columns = table.encoding, table.columns
+    with table:
+        for row in table.rows():
+            if len(parsed.rows) >= MAX_ROWS:
+                parsed.error(row.number, "", _("The file has more than %(n)d rows of staff: split it into several "
+                                               "applications.") % {"n": MAX_ROWS})
                 break
-            continue
-        if _blank(values):
-            blank_run += 1
-            if blank_run >= BLANK_RUN:
-                parsed.note = _("Reading stopped at row %(row)d after %(n)d blank rows; anything further down was "
-                                "not read.") % {"row": number, "n": BLANK_RUN}
-                break
-            continue
-        blank_run = 0
-        if len(parsed.rows) >= MAX_ROWS:
-            parsed.error(number, "", _("The file has more than %(n)d rows of staff: split it into several "
-                                       "applications.") % {"n": MAX_ROWS})
-            break
-        parsed.rows.append((number, {key: values[i] if i < len(values) else None
-                                     for key, (i, _header) in parsed.columns.items()}))
-    if not parsed.columns and first_try is not None:
-        row, missing = first_try
-        for key in missing:
-            parsed.error(row, "", _("No column “%(name)s” in the header row (accepted: %(aliases)s).")
-                         % {"name": HEADERS[key][0], "aliases": "、".join(HEADERS[key][:4])})
-    elif not parsed.columns and not parsed.errors:
-        parsed.error(None, "", _("The file is empty."))
-    elif parsed.columns and not parsed.rows and not parsed.errors:
+            values = {}
+            for key, value in row.values.items():
+                if isinstance(value, Formula):
+                    parsed.error(row.number, table.header_of(key), _(
+                        "The cell holds a formula (%(f)s): copy the column and paste it as values only.")
+                        % {"f": value.text[:40]})
+                    value = FORMULA
+                values[key] = value
+            parsed.rows.append((row.number, values))
+    if table.stopped_at:
+        parsed.note = _("Reading stopped at row %(row)d after %(n)d blank rows; anything further down was "
+                        "not read.") % {"row": table.stopped_at, "n": BLANK_RUN}
+    if not parsed.rows and not parsed.errors:
         parsed.error(None, "", _("The file has a header but no staff rows."))
     return parsed
 
 
-def _read_header(values, parsed: Parsed) -> list[str]:
-    """Take the row as the header if it names the required columns; return those it lacks."""
-    found = {}
-    for index, value in enumerate(values):
-        key = _ALIASES.get(_norm(value)) if isinstance(value, str) else None
-        if key and key not in found:
-            found[key] = (index, value.strip())
-    missing = [key for key in ("id_number", "name") if key not in found]
-    if not missing:
-        parsed.columns = found
-    return missing
+def _has_formula(values: dict) -> bool:
+    return any(v is FORMULA for v in values.values())
 
 
 # -- validation ------------------------------------------------------------------------------
@@ -229,11 +138,7 @@ class Row:
 
 
 def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
+    return as_text(value)
 
 
 def validate_rows(parsed: Parsed, *, today, application: Application | None = None) -> list[Row]:
@@ -248,7 +153,7 @@ def validate_rows(parsed: Parsed, *, today, application: Application | None = No
         raw_id = values.get("id_number")
         number_text = _text(raw_id)
         id_number = ""
-        if isinstance(raw_id, (int, float)):
+        if isinstance(raw_id, (int, float, Decimal)):
             parsed.error(number, header["id_number"], _(
                 "The identity number is stored as a number, which keeps only 15 digits: format the column as text "
                 "and type the numbers again."))
@@ -328,32 +233,47 @@ def _check_can_upload(actor, application: Application) -> None:
     require_editable(application)
 
 
-def upload_roster(*, actor, application: Application, file, expected_version: int | None = None) -> RosterUpload:
-    """Read, validate and keep a staff list; it becomes the application's current roster.
-
-    Returns the upload: check `is_valid` and `errors`. The upload is kept (and committed) even
-    when it is not valid; a file over the size limit is refused before it is read, with an
-    audit entry saying so.
-    """
-    from .applications.common import lock, today
-
-    _check_can_upload(actor, application)
+def _read_upload(actor, application: Application, file) -> tuple[str, bytes, str, Parsed]:
+    """The file's name, bytes, SHA-256 and what was read from it. A file over the size limit is
+    refused before it is read, one that cannot be read once it is found so: both audited."""
     name = PurePath(getattr(file, "name", "") or "roster").name[:255]
     size = getattr(file, "size", None)
     limit = settings.UPLOAD_MAX_BYTES
     if size is None or size > limit:
-        with transaction.atomic():
-            record(actor, "enrollment.application.roster_refused", application, None,
-                   {"file": name, "size": size, "limit": limit})
+        _audit_refusal(actor, application, name, size, "too_large")
         raise TooLarge(_("The file “%(name)s” is %(size)s MB; the limit is %(limit)d MB. Split it and upload the "
                          "parts in separate applications.") % {
             "name": name, "size": f"{(size or 0) / 2**20:.1f}", "limit": limit // 2**20})
     data = file.read(limit + 1)
-    digest = hashlib.sha256(data).hexdigest()
-    parsed = read_roster(data, name)
+    try:
+        parsed = read_roster(data, name)
+    except (UnreadableFile, TooLarge) as exc:
+        _audit_refusal(actor, application, name, len(data), exc.code)
+        raise
+    return name, data, hashlib.sha256(data).hexdigest(), parsed
+
+
+def _audit_refusal(actor, application: Application, name: str, size, code: str) -> None:
+    with transaction.atomic():
+        record(actor, "enrollment.application.roster_refused", application, None,
+               {"file": name, "size": size, "limit": settings.UPLOAD_MAX_BYTES, "code": code})
+
+
+def upload_roster(*, actor, application: Application, file, expected_version: int | None = None) -> RosterUpload:
+    """Read, validate and keep a staff list; it becomes the application's current roster.
+
+    Returns the upload: check `is_valid` and `errors`. The upload is kept (and committed) even
+    when it is not valid; a file that cannot be read (TooLarge, UnreadableFile) is refused and
+    nothing kept but an audit entry saying so.
+    """
+    from .applications.common import today
+
+    _check_can_upload(actor, application)
+    name, data, digest, parsed = _read_upload(actor, application, file)
     rows = validate_rows(parsed, today=today(), application=application) if parsed.columns else []
     with transaction.atomic():
-        locked = lock(application, expected_version)
+        move = begin_edit(application, actor=actor, expected_version=expected_version)
+        locked = move.obj
         _check_can_upload(actor, locked)
         RosterUpload.objects.filter(application=locked, is_current=True).update(is_current=False)
         upload = RosterUpload(
@@ -368,12 +288,9 @@ def upload_roster(*, actor, application: Application, file, expected_version: in
                 RosterEntry(upload=upload, line_no=r.row, id_number=r.id_number, name=r.name, phone=r.phone,
                             gender=gender_of(r.id_number), birth_date=birth_date_of(r.id_number)) for r in rows
             ], batch_size=2000)
-        locked.version += 1
-        locked.save(update_fields=["version"])
-        record(actor, "enrollment.application.roster_uploaded", locked, None, {
+        finish(move, action="enrollment.application.roster_uploaded", after={
             "upload": upload.pk, "file": name, "sha256": digest, "size": len(data), "encoding": parsed.encoding,
             "rows": upload.row_count, "errors": upload.error_count, "valid": upload.is_valid})
-    application.version = locked.version
     return upload
 
 

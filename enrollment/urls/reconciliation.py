@@ -8,9 +8,11 @@ urlpatterns = [
     path("reconciliation/progress/", views.run_progress, name="run_progress"),
     path("reconciliation/<int:pk>/", views.run_detail, name="run_detail"),
     path("reconciliation/<int:pk>/report.pdf", views.report_pdf, name="report_pdf"),
+    path("reconciliation/<int:pk>/report/", views.report_issue, name="report_issue"),
     path("discrepancies/", views.discrepancy_list, name="discrepancy_list"),
     path("discrepancies/bulk/", views.discrepancy_bulk, name="discrepancy_bulk"),
     path("discrepancies/export/", views.discrepancy_export, name="discrepancy_export"),
+    path("discrepancies/report-back/", views.discrepancy_report_back, name="discrepancy_report_back"),
     path("discrepancies/<int:pk>/", views.discrepancy_detail, name="discrepancy_detail"),
     path("discrepancies/<int:pk>/resolve/", views.discrepancy_resolve, name="discrepancy_resolve"),
 ]

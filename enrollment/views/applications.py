@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from core.audit_views import object_history
-from core.errors import DomainError, ValidationFailed
+from core.errors import DomainError, TooLarge, UnreadableFile, ValidationFailed
 from core.exports import csv_response
 from core.masking import mask_id_number
 from core.roles import has_role, require_role
@@ -167,7 +167,7 @@ ACTION_LABELS = {  # lazy: read in the language of each request
     "enrollment.application.created": gettext_lazy("Case taken in"),
     "enrollment.application.materials_checked": gettext_lazy("Materials checked"),
     "enrollment.application.roster_uploaded": gettext_lazy("Staff list uploaded"),
-    "enrollment.application.roster_refused": gettext_lazy("Staff list refused (too large)"),
+    "enrollment.application.roster_refused": gettext_lazy("Staff list refused unread"),
     "enrollment.application.submitted": gettext_lazy("Submitted"),
     "enrollment.application.notice_issued": gettext_lazy("One-time notice issued"),
     "enrollment.application.resubmitted": gettext_lazy("Resubmitted"),
@@ -188,7 +188,9 @@ def _timeline(app: Application) -> list[dict]:
         if e.action.endswith("materials_checked"):
             detail = "; ".join(f"{materials.material_label(code)}: {_state_label(v[0])}"
                                for code, v in after.items())
-        elif e.action.endswith(("roster_uploaded", "roster_refused")):
+        elif e.action.endswith("roster_refused"):
+            detail = f"{after.get('file', '')} ({after.get('code', 'too_large')})"
+        elif e.action.endswith("roster_uploaded"):
             detail = _("%(file)s, %(rows)s rows, %(errors)s errors") % {
                 "file": after.get("file", ""), "rows": after.get("rows", "–"), "errors": after.get("errors", "–")}
         elif "status" in after and "status" in before:
@@ -252,6 +254,10 @@ def application_roster(request, pk):
     try:
         upload = upload_roster(actor=request.user, application=app, file=form.cleaned_data["file"],
                                expected_version=form.cleaned_data["version"])
+    except (UnreadableFile, TooLarge) as exc:  # the file could not be read: say why on the form
+        form.add_error("file", str(exc.message))
+        return render(request, "enrollment/applications/detail.html",
+                      _detail_context(request, app, roster_form=form), status=exc.status)
     except DomainError as exc:
         _error(request, exc)
     else:

@@ -2,38 +2,34 @@
 (filtered list with bulk resolution, a discrepancy's page with its actions), the export of the
 open ones for the agency, and the nightly report PDF.
 
-Thin: the forms check shape, enrollment.permissions checks who, the selectors read, the
-resolutions go through enrollment.reconciliation.resolve and runs through the Celery task.
-Identity numbers reach pages masked; an export shows them in full only to a holder of
-enrollment.view_full_id_number, and that export is audited.
+Thin: the forms check shape, enrollment.permissions checks who, the selectors read, and every
+write is a service of enrollment.services.reconciliation (a requested run, the resolutions, the
+report, reporting back). No GET changes anything: the report is issued by the night (or by a
+POST from the run's page), and the kept ones are marked reported back by an explicit POST that
+answers with their file. Identity numbers reach pages masked; an export shows them in full only
+to a holder of enrollment.view_full_id_number, and that export is audited.
 """
 
-import hashlib
-import os
-import tempfile
 from datetime import date
 from functools import wraps
-from pathlib import Path
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.db import transaction
 from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from core.audit import record
-from core.errors import DomainError, PermissionDenied
+from core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from core.exports import export_response
 from core.masking import mask_id_number
 from core.paging import peek_page
+from core.system import is_system
 from core.views import letter_response
 
 from ..forms.reconciliation import (
@@ -50,8 +46,7 @@ from ..models import Discrepancy, InsuranceType, Person, PersonStatus, Reconcili
 from ..models.register import Gender
 from ..permissions import access_discrepancy, access_reconciliation, access_run, can_reveal_id_number
 from ..reconciliation.extract import COLUMNS
-from ..reconciliation.report import kept_report, report_for_run
-from ..reconciliation.resolve import ACTIONS, resolve_many
+from ..reconciliation.report import kept_report
 from ..selectors.reconciliation import (
     DiscrepancyState,
     discrepancies_for_list,
@@ -64,6 +59,14 @@ from ..selectors.reconciliation import (
     runs_for_chart,
 )
 from ..selectors.register import mask_numbers_in, masked_history
+from ..services.reconciliation import (
+    ACTIONS,
+    issue_run_report,
+    record_discrepancy_export,
+    report_back,
+    request_run,
+    resolve_many,
+)
 from .reconciliation_chart import trend_chart
 
 PAGE_SIZE = 50
@@ -176,47 +179,21 @@ def run_detail(request, pk):
         "timings": timings, "total": (run.timings or {}).get("total"),
         "parsed_in_python": (run.timings or {}).get("parsed_in_python"), "status": status,
         "report": kept_report(run) if run.status != Status.RUNNING else None,
+        "started_by": None if is_system(run.triggered_by) else run.triggered_by,
     })
-
-
-def _keep_upload(upload) -> tuple[Path, str]:
-    """Save an uploaded extract under MEDIA_ROOT/agency/<sha256 prefix>/<original name>; kept."""
-    folder = Path(settings.MEDIA_ROOT) / "agency"
-    folder.mkdir(parents=True, exist_ok=True)
-    digest = hashlib.sha256()
-    with tempfile.NamedTemporaryFile(dir=folder, prefix=".upload-", delete=False) as tmp:
-        try:
-            for chunk in upload.chunks():
-                digest.update(chunk)
-                tmp.write(chunk)
-        except BaseException:
-            os.unlink(tmp.name)
-            raise
-    sha256 = digest.hexdigest()
-    target = folder / sha256[:16] / get_valid_filename(Path(upload.name).name)
-    target.parent.mkdir(exist_ok=True)
-    os.replace(tmp.name, target)
-    return target, sha256
 
 
 @require_POST
 @_forbidden_is_403
 def run_start(request):
     """Reconcile an uploaded or dropped extract now: handed to the worker, watched on the progress page."""
-    from enrollment.tasks import reconcile_extract
-
     access_reconciliation(request.user, "run")
     form = RunStartForm(request.POST, request.FILES)
     if not form.is_valid():
         return _render_run_list(request, form, status=400)
     upload, run_date = form.cleaned_data["upload"], form.cleaned_data["run_date"]
-    path, sha256 = _keep_upload(upload) if upload else (form.drop_path(), "")
-    after = ReconciliationRun.objects.filter(run_date=run_date).values_list("attempts", flat=True).first() or 0
-    with transaction.atomic():
-        record(request.user, "enrollment.reconciliation.requested",
-               ("enrollment.reconciliationrun", run_date.isoformat(), f"{run_date.isoformat()} {path.name}"), None,
-               {"date": run_date.isoformat(), "file": path.name, "uploaded": bool(upload), "sha256": sha256})
-        reconcile_extract.delay_on_commit(str(path), run_date.isoformat(), request.user.pk)
+    after = request_run(actor=request.user, run_date=run_date, upload=upload,
+                        drop_path=None if upload else form.drop_path())
     messages.success(request, _("The reconciliation of %(date)s was handed to the worker.")
                      % {"date": run_date.isoformat()})
     return redirect(f"{reverse('enrollment:run_progress')}?{urlencode({'date': run_date, 'after': after})}")
@@ -240,8 +217,22 @@ def run_progress(request):
 
 @require_GET
 def report_pdf(request, pk):
+    """The run's kept report; a run still going on has none yet, an older one may need issuing."""
     run = access_run(request.user, pk)
-    return letter_response(report_for_run(actor=request.user, run=run))
+    if run.status == Status.RUNNING:
+        raise Conflict(_("The run has not finished yet: its report comes when it has."), code="run_not_finished")
+    letter = kept_report(run)
+    if letter is None:
+        raise NotFound(_("No report has been issued for this run yet: issue it from the run's page."))
+    return letter_response(letter)
+
+
+@require_POST
+def report_issue(request, pk):
+    """Issue the run's report (the night issues it; this is for a run it has none for), then show it."""
+    run = access_run(request.user, pk)
+    issue_run_report(actor=request.user, run=run)
+    return redirect("enrollment:report_pdf", pk=run.pk)
 
 
 # --- discrepancies -------------------------------------------------------------------------------
@@ -278,7 +269,8 @@ def discrepancy_list(request):
         "form": form, "page_obj": page, "rows": [_discrepancy_row(d, today) for d in page],
         "bulk_form": BulkResolveForm(allowed=allowed) if allowed else None,
         "filter_query": _filter_query(form), "closed": form.filters()["state"] == DiscrepancyState.CLOSED,
-        "full_numbers": can_reveal_id_number(request.user),
+        "full_numbers": can_reveal_id_number(request.user), "may_report_back": _may(request.user, "resolve"),
+        "filter_items": [(k, v) for k, v in form.filters().items() if k != "state" and v not in (None, "")],
     })
 
 
@@ -416,36 +408,49 @@ def _export_row(d: Discrepancy, full: bool) -> tuple:
             d.first_seen, d.last_seen, d.nights_seen, d.get_resolution_display())
 
 
-def _record_export(user, queryset, *, full: bool, fmt: str, filters: dict) -> None:
-    """In one transaction: the audited full-number export, and the kept-ours ones marked reported back."""
-    today = timezone.localdate()
-    audited = {k: (mask_id_number(v) if k == "id_prefix" and len(v) > 8 else v) for k, v in filters.items()}
-    with transaction.atomic():
-        if full:
-            record(user, "enrollment.discrepancy.exported", ("enrollment.discrepancy", "export", "export"), None,
-                   {"count": queryset.count(), "format": fmt, "filters": audited, "full_id_numbers": True})
-        kept = list(queryset.filter(resolution=Resolution.KEEP_OURS).select_for_update()
-                    .values_list("id", flat=True))
-        if kept:
-            Discrepancy.objects.filter(pk__in=kept).update(reported_back_on=today)
-            record(user, "enrollment.discrepancy.reported_back", ("enrollment.discrepancy", "report-back",
-                                                                  f"reported back {today.isoformat()}"),
-                   None, {"ids": kept, "count": len(kept), "reported_back_on": today.isoformat()})
-
-
-@require_GET
-def discrepancy_export(request):
-    """The open discrepancies, filtered like the list, as CSV or XLSX for the agency."""
-    access_reconciliation(request.user, "view")
-    export = ExportForm(request.GET)
+def _export(data, *, kept_only: bool):
+    """Parse the export's format and the list's filters from `data`: (format, filters, queryset), or a 400."""
+    export = ExportForm(data)
     if not export.is_valid():
-        return HttpResponseBadRequest(_("Choose the export format: csv or xlsx."))
-    fmt = export.cleaned_data["format"]
-    filters = DiscrepancyFilterForm(request.GET).filters()
+        return None
+    filters = DiscrepancyFilterForm(data).filters()
+    if kept_only:
+        filters["state"] = DiscrepancyState.KEPT
     queryset = discrepancies_for_list(**filters).filter(closed_on__isnull=True).defer("agency_row")
+    return export.cleaned_data["format"], filters, queryset
+
+
+def _export_response(request, fmt: str, filters: dict, queryset, *, count: int | None = None):
     full = can_reveal_id_number(request.user)
-    _record_export(request.user, queryset, full=full, fmt=fmt, filters=filters)
+    if full:
+        audited = {k: (mask_id_number(v) if k == "id_prefix" and len(v) > 8 else v) for k, v in filters.items()}
+        record_discrepancy_export(actor=request.user, count=queryset.count() if count is None else count, fmt=fmt,
+                                  filters=audited)
     rows = (_export_row(d, full) for d in queryset.iterator(chunk_size=2000))
     return export_response(fmt, filename=f"discrepancies-{timezone.localdate():%Y%m%d}",
                            headers=[str(h) for h in EXPORT_HEADERS], rows=rows,
                            sheet_title=str(_("Discrepancies")))
+
+
+@require_GET
+def discrepancy_export(request):
+    """The open discrepancies, filtered like the list, as CSV or XLSX (changes nothing)."""
+    access_reconciliation(request.user, "view")
+    parsed = _export(request.GET, kept_only=False)
+    if parsed is None:
+        return HttpResponseBadRequest(_("Choose the export format: csv or xlsx."))
+    return _export_response(request, *parsed)
+
+
+@require_POST
+@_forbidden_is_403
+def discrepancy_report_back(request):
+    """Report the kept ones (filtered like the list) back to the agency: mark them reported back
+    today and answer with their file, the one the agency gets."""
+    access_reconciliation(request.user, "resolve")
+    parsed = _export(request.POST, kept_only=True)
+    if parsed is None:
+        return HttpResponseBadRequest(_("Choose the export format: csv or xlsx."))
+    fmt, filters, queryset = parsed
+    ids = report_back(actor=request.user, discrepancies=queryset)
+    return _export_response(request, fmt, filters, queryset, count=len(ids))

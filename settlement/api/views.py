@@ -33,7 +33,7 @@ ERRORS = {
     401: OpenApiResponse(SettlementErrorOut, description="`not_authenticated`, `authentication_failed`: no or a bad token."),
     403: OpenApiResponse(SettlementErrorOut, description=(
         "`permission_denied` (not a settlement role; uploading: not a provider's user), `no_provider` (the user is "
-        "linked to no provider), `several_providers`, `provider_inactive` (the provider may not upload).")),
+        "linked to no provider), `provider_inactive` (the provider may not upload).")),
     404: OpenApiResponse(SettlementErrorOut, description="`not_found`: no such batch, or not yours."),
     409: OpenApiResponse(DuplicateFileOut, description=(
         "`duplicate_file`: this provider uploaded the same file (SHA-256) before, whatever became of it; "

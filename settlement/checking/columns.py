@@ -44,7 +44,7 @@ HEADER_REQUIRED = tuple(c.key for c in COLUMNS if c.header)
 POSITION = {key: index + 1 for index, key in enumerate(KEYS)}  # 0: the file as a whole
 
 # Values every row must have (discharge_date: on inpatient claims; days_supply: on drug lines, see
-# settlement.checking.sql.drug_lines).
+# settlement.checking.sql.days_supply_missing).
 VALUE_REQUIRED = ("claim_no", "visit_type", "patient_id_number", "patient_name", "admission_date", "diagnosis_code",
                   "line_no", "service_date", "item_code", "item_name", "quantity", "unit_price", "amount")
 

@@ -4,29 +4,27 @@ spec/claims-upload.md: 50 MB and 500,000 lines a file, "over that, a clear refus
 whole file". The size is known before a byte is read. Lines are counted over the raw bytes, stopping as
 soon as there are too many: a CSV's line breaks; an XLSX's row elements in its first sheet, decompressed
 as a stream and never parsed or held whole (the archive's directory is checked first, so a zip bomb is
-refused unread); a JSON file's objects, decoded one at a time, which also refuses (400) anything that is
-not a list of row objects. A CSV's encoding is settled in the same pass (UTF-8, else GB18030).
+refused unread); a JSON file's objects, decoded one at a time by core.tabular, which also refuses (400)
+anything that is not a list of row objects. A CSV's encoding is settled in the same pass (UTF-8, else
+GB18030).
 """
 
 import codecs
-import json
 import re
 import zipfile
 from dataclasses import dataclass
-from decimal import Decimal
 from xml.etree import ElementTree
 
 from django.utils.translation import gettext as _
 
 from core.errors import TooLarge
 
-from .table import FIELD_LIMIT, UnreadableFile, sniff_format
+from .table import Limits, UnreadableFile, open_table, sniff_format
 
 CHUNK = 1 << 20
 XLSX_MAX_UNPACKED = 2**30
 XLSX_MAX_PART = 8 * 2**20  # workbook.xml and its relations: small files, read whole
 _ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s>/]")
-_SCALARS = (str, int, Decimal, bool, type(None))
 
 
 @dataclass(frozen=True)
@@ -141,78 +139,7 @@ def _first_sheet(archive: zipfile.ZipFile) -> str:
 # -- JSON ----------------------------------------------------------------------------------------
 
 def _json(stream, max_lines: int) -> tuple[str, int]:
-    return "utf-8", sum(1 for _item in json_objects(stream.read(), max_lines))
-
-
-def _not_a_list(line: int, detail: str = "") -> UnreadableFile:
-    return UnreadableFile(_("The JSON is not a list of row objects (line %(line)d%(detail)s): send "
-                            "[{\"claim_no\": \"…\", …}, …].") % {"line": line, "detail": f": {detail}" if detail else ""},
-                          code="invalid_json")
-
-
-def json_objects(data: bytes, max_lines: int):
-    """Yield (position from 1, object) of a JSON list of row objects, decoded one object at a time.
-    Numbers come as int or Decimal, never float."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise UnreadableFile(_("The JSON file is not UTF-8 text."), code="encoding") from None
-    decoder = json.JSONDecoder(parse_float=Decimal, parse_constant=_no_constant)
-    pos = _skip(text, 0)
-    if text[pos:pos + 1] != "[":
-        raise _not_a_list(_line(text, pos), _("it does not begin with ["))
-    pos = _skip(text, pos + 1)
-    number = 0
-    if text[pos:pos + 1] == "]":
-        pos += 1
-    else:
-        while True:
-            try:
-                item, pos = decoder.raw_decode(text, pos)
-            except json.JSONDecodeError as exc:
-                raise _not_a_list(_line(text, exc.pos), exc.msg) from None
-            except (RecursionError, ValueError) as exc:
-                raise _not_a_list(_line(text, pos), str(exc)[:80]) from None
-            number += 1
-            if number > max_lines:
-                raise too_many_lines(max_lines)
-            _check_object(item, number)
-            yield number, item
-            pos = _skip(text, pos)
-            if text[pos:pos + 1] == ",":
-                pos = _skip(text, pos + 1)
-                continue
-            if text[pos:pos + 1] == "]":
-                pos += 1
-                break
-            raise _not_a_list(_line(text, pos), _("a comma or ] was expected"))
-    if _skip(text, pos) != len(text):
-        raise _not_a_list(_line(text, pos), _("something follows the list"))
-
-
-def _check_object(item, number: int) -> None:
-    if not isinstance(item, dict):
-        raise UnreadableFile(_("Item %(n)d of the list is not an object of column names and values.")
-                             % {"n": number}, code="invalid_json")
-    for key, value in item.items():
-        if not isinstance(value, _SCALARS):
-            raise UnreadableFile(_("Item %(n)d: the value of “%(key)s” is a list or an object, not a single value.")
-                                 % {"n": number, "key": key[:60]}, code="invalid_json")
-        if isinstance(value, str) and len(value) > FIELD_LIMIT:
-            raise UnreadableFile(_("Item %(n)d: the value of “%(key)s” is longer than %(limit)s characters.")
-                                 % {"n": number, "key": key[:60], "limit": f"{FIELD_LIMIT:,}"},
-                                 code="field_too_long")
-
-
-def _no_constant(name):
-    raise ValueError(f"{name} is not a number")
-
-
-def _skip(text: str, pos: int) -> int:
-    while pos < len(text) and text[pos] in " \t\r\n":
-        pos += 1
-    return pos
-
-
-def _line(text: str, pos: int) -> int:
-    return text.count("\n", 0, pos) + 1
+    """Each object decoded in turn by the shared reader: refused (400, invalid_json) at the first thing that
+    is not a row object of single values, and (413) at the object past the limit."""
+    with open_table(stream, name="upload.json", columns=[], limits=Limits(max_lines=max_lines)) as table:
+        return "utf-8", sum(1 for _row in table.rows())

@@ -186,16 +186,12 @@ CLAIM_NO_ACCEPTED = ERROR_COLUMNS + f"""
 
 
 def drug_catalogue() -> str:
-    """The catalogue's DRUG entries as a relation (item_code, effective_from, effective_to), for the
-    rule "days_supply is required on drug lines (catalogue category DRUG)".
+    """The catalogue's DRUG entries as a relation (item_code, effective_from, effective_to): eligibility's
+    table, joined in SQL as DESIGN.md allows a set-based rule to."""
+    from eligibility.models import CatalogueItem
 
-    TO COMPLETE: eligibility's catalogue (engineer "eligdata", eligibility.CatalogueItem) is not on main
-    yet. When it is, return its DRUG entries, read through eligibility's selectors, e.g.
-        f"(SELECT item_code, effective_from, effective_to FROM {CatalogueItem._meta.db_table} "
-        "WHERE category = 'DRUG')"
-    Until then no line is known to be a drug line, so days_supply is never reported missing.
-    """
-    return "(SELECT NULL::text AS item_code, NULL::date AS effective_from, NULL::date AS effective_to WHERE false)"
+    return (f"(SELECT item_code, effective_from, effective_to FROM {CatalogueItem._meta.db_table} "
+            f"WHERE category = '{CatalogueItem.Category.DRUG.value}')")
 
 
 def days_supply_missing() -> str:

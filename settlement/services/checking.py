@@ -22,20 +22,23 @@ from django.utils import timezone
 
 from core.errors import TooLarge
 from core.locks import xact_lock
+from core.system import system_user
+from core.workflow import transition
 
 from ..checking import sql
 from ..checking.columns import COLUMNS, HEADER_REQUIRED, KEYS, POSITION
 from ..checking.fastcsv import copy_csv
 from ..checking.table import Column, Limits, UnreadableFile, as_text, open_table
 from ..models import BatchError, ClaimBatch
-from .system_moves import move_as_system
 from .upload import MAX_LINES
 
 log = logging.getLogger(__name__)
 Status = ClaimBatch.Status
 
 READER_COLUMNS = [Column(c.key, required=False) for c in COLUMNS]  # the header's columns are checked here
-LIMITS = Limits(max_lines=MAX_LINES, max_columns=64, max_field=1000)
+# The header comes on top of the claim lines (the upload counted them exactly already); a value longer
+# than max_field refuses the file (the columns' indexes hold far less than PostgreSQL's B-tree row limit).
+LIMITS = Limits(max_lines=MAX_LINES + 1, max_columns=64, max_field=1000)
 
 
 @dataclass
@@ -145,7 +148,7 @@ def _check(cur, batch: ClaimBatch, staged: Staged) -> int:
 
 
 def _reject(batch: ClaimBatch, staged: Staged, errors: int) -> ClaimBatch:
-    return move_as_system(batch, Status.REJECTED, changes={
+    return transition(batch, Status.REJECTED, actor=system_user(), changes={
         "error_count": errors, "line_count": staged.rows, "encoding": staged.encoding or batch.encoding,
         "checked_at": timezone.now()})
 
@@ -156,7 +159,7 @@ def _accept(cur, batch: ClaimBatch, staged: Staged) -> ClaimBatch:
     cur.execute(sql.INSERT_LINES, params)
     cur.execute(sql.TOTALS)
     lines, claims, total = cur.fetchone()
-    return move_as_system(batch, Status.ACCEPTED, changes={
+    return transition(batch, Status.ACCEPTED, actor=system_user(), changes={
         "line_count": lines, "claim_count": claims, "total_claimed": total, "error_count": 0,
         "encoding": staged.encoding, "checked_at": timezone.now()})
 

@@ -96,3 +96,62 @@ def test_a_letter_is_in_the_offices_language_whatever_the_clerks_screen_shows(cl
             actor=clerk)
     text = subprocess.run(["pdftotext", letter.pdf.path, "-"], capture_output=True, text=True, check=True).stdout
     assert "核验码" in text and "Verification code" not in text  # the footer, in Chinese
+
+
+# -- issue 13, item 6: no PDF renders under the audit chain's lock ------------------------------------
+
+def audit_chain_lock_held_by(pid: int) -> bool:
+    """Asked from another connection, as another worker would see it: does session `pid` hold the chain's lock?"""
+    import psycopg
+    from django.db import connection
+
+    from core.locks import AUDIT_CHAIN
+
+    s = connection.settings_dict
+    dsn = psycopg.conninfo.make_conninfo(dbname=s["NAME"], user=s["USER"], host=s["HOST"] or None,
+                                         port=s["PORT"] or None, password=s.get("PASSWORD") or None)
+    with psycopg.connect(dsn, autocommit=True) as other:
+        return other.execute(
+            "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid = %s "
+            "AND objsubid = 1 AND ((classid::bigint << 32) | objid::bigint) = hashtextextended(%s, 0))",
+            [pid, AUDIT_CHAIN]).fetchone()[0]
+
+
+@pytest.fixture(name="chain_lock_while_rendering")
+def chain_lock_fixture(monkeypatch):
+    """A render hook: records, for every letter rendered, whether the chain's lock was held meanwhile."""
+    from django.db import connection
+
+    from core.letters import Letter
+
+    connection.ensure_connection()
+    pid, seen, render = connection.connection.info.backend_pid, [], Letter.render
+
+    def probing_render(self):
+        seen.append(audit_chain_lock_held_by(pid))
+        return render(self)
+
+    monkeypatch.setattr(Letter, "render", probing_render)
+    return seen, pid
+
+
+def test_a_letter_renders_before_the_audit_chains_lock_is_taken(clerk, chain_lock_while_rendering):
+    from django.db import transaction
+
+    seen, pid = chain_lock_while_rendering
+    with transaction.atomic():
+        letter = TextLetter(kind="test", prefix="T", title="通知", paragraphs=["正文"]).issue(actor=clerk)
+        assert audit_chain_lock_held_by(pid)  # taken at the end, for the audit entry, until the commit
+    assert seen == [False]
+    assert AuditEntry.objects.filter(action="core.letter.issued", object_id=str(letter.pk)).exists()
+
+
+def test_a_letter_refuses_to_render_after_the_transactions_first_audit_entry(clerk):
+    from django.db import transaction
+
+    from core.audit import record
+
+    with pytest.raises(RuntimeError, match="before the transaction's first audit entry"), transaction.atomic():
+        record(clerk, "core.test.noted", ("core.test", "1", "x"))
+        TextLetter(kind="test", prefix="T", title="通知", paragraphs=["正文"]).issue(actor=clerk)
+    assert not LetterRecord.objects.exists()

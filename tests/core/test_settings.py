@@ -55,8 +55,10 @@ def test_secret_key_file_is_honoured(tmp_path):
 
 
 def _production(tmp_path) -> dict:
+    audit_key = tmp_path / "audit_key"
+    audit_key.write_text(secrets.token_urlsafe(60))
     return _environment(tmp_path, DJANGO_HTTPS="1", DJANGO_DEBUG="0", SECRET_KEY=secrets.token_urlsafe(60),
-                        ALLOWED_HOSTS="example.org")
+                        ALLOWED_HOSTS="example.org", AUDIT_KEY_FILE=str(audit_key))
 
 
 def test_check_deploy_reports_nothing_with_the_production_environment(tmp_path):
@@ -73,6 +75,29 @@ def test_check_deploy_does_warn_without_https(tmp_path):
     out = subprocess.run([sys.executable, "manage.py", "check", "--deploy"], cwd=ROOT, env=env,
                          capture_output=True, text=True, timeout=120)
     assert "security.W004" in out.stderr + out.stdout  # no HSTS
+
+
+def test_check_deploy_warns_when_the_audit_key_would_be_generated_inside_the_container(tmp_path):
+    env = _production(tmp_path)
+    env.pop("AUDIT_KEY_FILE")
+    out = subprocess.run([sys.executable, "manage.py", "check", "--deploy"], cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert "core.W002" in out.stderr + out.stdout
+
+
+def test_the_audit_key_comes_from_the_setting_the_file_or_a_generated_file(tmp_path, settings):
+    from core.audit import audit_key
+
+    settings.DATA_DIR, settings.AUDIT_KEY, settings.AUDIT_KEY_FILE = tmp_path / "data", "", ""
+    generated = audit_key()
+    assert len(generated) >= 40 and (tmp_path / "data" / "audit_key").read_bytes().strip() == generated
+    assert oct((tmp_path / "data" / "audit_key").stat().st_mode & 0o777) == "0o600"
+    assert audit_key() == generated  # kept, not made anew
+    (tmp_path / "key").write_text("from-a-secret-file\n")
+    settings.AUDIT_KEY_FILE = str(tmp_path / "key")
+    assert audit_key() == b"from-a-secret-file"
+    settings.AUDIT_KEY = "from-the-environment"
+    assert audit_key() == b"from-the-environment"
 
 
 @pytest.mark.django_db

@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 
+from core.letters import long_date
 from core.models import LetterRecord
 from enrollment import materials
 from enrollment.kinds import spec_for
@@ -52,7 +53,7 @@ def test_the_notice_lists_exactly_the_missing_and_invalid_items(clerk, employer)
         assert squash(materials.what_to_bring(code)) in text
     assert squash(materials.material_label("staff_roster")) not in text  # provided: not on the notice
     assert "复印件字迹模糊" in text
-    assert app.number in text and app.notice_deadline.isoformat() in text
+    assert app.number in text and squash(long_date(app.notice_deadline)) in text  # e.g. 25 December 2026
     assert "张经办" in text and "示范市华信科技有限公司" in text  # Chinese renders as text, not boxes
     assert letter.kind == "enrollment.one_time_notice"
     assert (letter.object_type, letter.object_id) == ("enrollment.application", str(app.pk))

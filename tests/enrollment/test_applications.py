@@ -18,6 +18,7 @@ from core.audit import verify_chain
 from core.errors import ConcurrentEdit, Conflict, InvalidTransition, PermissionDenied, ValidationFailed
 from core.models import AuditEntry, CalendarDay, LetterRecord
 from core.roles import Role
+from core.system import system_user
 from core.workdays import add_working_days
 from enrollment import demo, materials
 from enrollment.identity import with_id_check_character
@@ -440,8 +441,8 @@ def test_overdue_cases_are_raised_in_the_ledger_once(clerk, reviewer, employer):
     on_time = take_to(add_persons(clerk, employer), Status.SUBMITTED, clerk=clerk, reviewer=reviewer)
     after_due = add_working_days(late.due_date, 1)
     Application.objects.filter(pk=on_time.pk).update(due_date=add_working_days(after_due, 3))
-    assert svc.report_overdue_applications(after_due) == 1
-    assert svc.report_overdue_applications(after_due) == 0  # the next run adds nothing
+    assert svc.report_overdue_applications(after_due, actor=system_user()) == 1
+    assert svc.report_overdue_applications(after_due, actor=system_user()) == 0  # the next run adds nothing
     problem = Problem.objects.get()
     assert problem.source_key == f"enrollment.application:{late.pk}:overdue" and late.number in problem.title
     late.refresh_from_db()

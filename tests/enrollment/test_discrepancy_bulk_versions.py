@@ -5,9 +5,10 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
+from core.system import system_user
 from enrollment.models import Discrepancy
 from enrollment.reconciliation.engine import reconcile_file
-from enrollment.reconciliation.resolve import keep_our_value
+from enrollment.services.reconciliation import keep_our_value
 from tests.factories import PersonFactory
 
 from .extracts import number, person_values, row, write
@@ -19,7 +20,7 @@ A = number("32010219800101001")
 @pytest.fixture
 def discrepancy(tmp_path):
     PersonFactory(**person_values(A))
-    reconcile_file(write(tmp_path / "x.csv", [row(A, paid_through="2026-08")]), run_date=date(2026, 11, 20))
+    reconcile_file(write(tmp_path / "x.csv", [row(A, paid_through="2026-08")]), run_date=date(2026, 11, 20), actor=system_user())
     return Discrepancy.objects.get()
 
 

@@ -15,10 +15,10 @@ from django.urls import reverse
 
 from core.errors import ConcurrentEdit
 from core.models import AuditEntry
+from core.system import system_user
 from enrollment.models import Discrepancy, Person, StatusChange
 from enrollment.reconciliation.engine import reconcile_file
-from enrollment.reconciliation.escalation import source_key
-from enrollment.reconciliation.resolve import keep_our_value
+from enrollment.services.reconciliation import keep_our_value, source_key
 from supervision.models import Problem
 from tests.factories import PersonFactory
 
@@ -55,7 +55,7 @@ def register_fixture():
 @pytest.fixture(name="night")
 def night_fixture(register, tmp_path):
     """One night's run on the planted file: {short name: the open discrepancy}."""
-    reconcile_file(write(tmp_path / "enrollment-20261120.csv", planted_rows()), run_date=NIGHT)
+    reconcile_file(write(tmp_path / "enrollment-20261120.csv", planted_rows()), run_date=NIGHT, actor=system_user())
     found = {(d.kind, d.id_number, d.field): d for d in Discrepancy.objects.all()}
     return {
         "status": found[(Kind.FIELD_MISMATCH, STATUS, "status")],
@@ -167,14 +167,14 @@ def test_escalating_raises_exactly_one_ledger_problem_even_when_done_twice(night
 
 
 def test_a_discrepancy_someone_else_closed_meanwhile_is_reported_not_redone(night, clerk, clerk2, client_for):
-    from enrollment.reconciliation.resolve import take_agency_value
+    from enrollment.services.reconciliation import take_agency_value
 
     take_agency_value(actor=clerk2, discrepancy=night["name"])
     response = bulk(english(client_for(clerk)), [night["name"], night["invalid"]], Resolution.KEEP_OURS)
     assert messages_of(response) == [
         "Keep ours and report back: 1 discrepancy done.", "1 could not be done:",
         f"Discrepancy #{night['name'].pk} (Field differs {NAME[:4]}**********{NAME[-4:]} name): "
-        "This discrepancy is already closed.",
+        "This discrepancy is “Closed”: it can no longer change.",
     ]
     assert fresh(night["name"]).resolved_by == clerk2
 
@@ -207,12 +207,39 @@ def test_a_stale_page_is_refused_with_the_concurrent_edit_message(night, clerk, 
     assert Person.objects.get(id_number=NAME).name == "李思"
 
 
+def test_a_resolution_from_a_page_shown_before_the_nights_run_is_refused_as_stale(night, clerk, client_for,
+                                                                                  tmp_path):
+    d = night["name"]
+    shown = d.version  # the clerk's page, shown before the night: the agency wrote 李四
+    rows = [r for r in planted_rows() if not r.startswith(NAME)] + [row(NAME, name="李五")]
+    reconcile_file(write(tmp_path / "enrollment-20261121.csv", rows), run_date=date(2026, 11, 21),
+                   actor=system_user())
+    assert fresh(d).agency_value == "李五" and fresh(d).version == shown + 1
+    response = resolve(english(client_for(clerk)), d, Resolution.TAKE_AGENCY, version=shown)
+    assert messages_of(response) == [str(ConcurrentEdit.default_message)]
+    assert Person.objects.get(id_number=NAME).name == "李思"  # neither 李四 (what the page showed) nor 李五
+    assert fresh(d).status == Discrepancy.Status.OPEN
+    with pytest.raises(ConcurrentEdit):
+        keep_our_value(actor=clerk, discrepancy=d, expected_version=shown)
+
+
+def test_a_page_shown_before_a_night_that_changed_nothing_is_still_current(night, clerk, client_for, tmp_path):
+    d = night["name"]
+    shown = d.version
+    reconcile_file(write(tmp_path / "enrollment-20261121.csv", planted_rows()), run_date=date(2026, 11, 21),
+                   actor=system_user())
+    assert fresh(d).nights_seen == 2
+    response = resolve(english(client_for(clerk)), d, Resolution.TAKE_AGENCY, version=shown)
+    assert messages_of(response) == ["Take the agency's value: done."]
+    assert Person.objects.get(id_number=NAME).name == "李四"
+
+
 def test_the_current_page_takes_the_agencys_value_and_the_next_night_finds_nothing_there(
         night, clerk, client_for, tmp_path):
     response = resolve(english(client_for(clerk)), night["name"], Resolution.TAKE_AGENCY, note="as the agency has")
     assert messages_of(response) == ["Take the agency's value: done."]
     assert Person.objects.get(id_number=NAME).name == "李四"
-    reconcile_file(write(tmp_path / "enrollment-20261121.csv", planted_rows()), run_date=date(2026, 11, 21))
+    reconcile_file(write(tmp_path / "enrollment-20261121.csv", planted_rows()), run_date=date(2026, 11, 21), actor=system_user())
     assert not Discrepancy.objects.filter(id_number=NAME, closed_on__isnull=True).exists()
 
 

@@ -15,14 +15,16 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from openpyxl import load_workbook
 
 from core.masking import mask_id_number
 from core.models import AuditEntry, LetterRecord
+from core.system import system_user
 from enrollment.models import Discrepancy, Person, ReconciliationRun
 from enrollment.reconciliation.engine import reconcile_file
-from enrollment.reconciliation.resolve import keep_our_value
+from enrollment.services.reconciliation import issue_run_report, keep_our_value
+from supervision.models import Problem
 from tests.factories import PersonFactory
 
 from .extracts import number, person_values, row, write
@@ -105,15 +107,25 @@ def drop_file(settings, name="enrollment-20261121.csv") -> Path:
 
 # --- who may open and do what ---------------------------------------------------------------------
 
+def data_state() -> tuple:
+    """What a GET must leave as it was: the discrepancies, the runs, the letters, the ledger."""
+    return (list(Discrepancy.objects.order_by("pk").values_list("version", "status", "reported_back_on")),
+            list(ReconciliationRun.objects.order_by("pk").values_list("status", "attempts", "finished_at")),
+            LetterRecord.objects.count(), Problem.objects.count())
+
+
 @pytest.mark.parametrize("role", ROLES)
-def test_each_page_opens_for_enrollment_staff_only(personas, client_for, run, night, role):
+def test_each_page_opens_for_enrollment_staff_only_and_no_get_changes_anything(personas, client_for, run, night,
+                                                                               role):
+    issue_run_report(actor=system_user(), run=run)  # what the night does after the run
+    before = data_state()
     client = client_for(personas[role])
     for url in get_urls(run, night):
         response = client.get(url)
         assert response.status_code == (200 if role in MAY["view"] else 403), url
         if role not in MAY["view"]:
             assert mask_id_number(NAME) not in body(response) and NAME not in body(response)
-    assert LetterRecord.objects.exists() == (role in MAY["view"])
+    assert data_state() == before
 
 
 def test_anonymous_users_are_sent_to_the_login_page_and_change_nothing(client, run, night, fake_task, settings):
@@ -125,11 +137,14 @@ def test_anonymous_users_are_sent_to_the_login_page_and_change_nothing(client, r
         (reverse("enrollment:discrepancy_resolve", args=[night["name"].pk]),
          {"action": "KEEP_OURS", "version": night["name"].version}),
         (reverse("enrollment:run_start"), {"drop_file": drop_file(settings).name}),
+        (reverse("enrollment:report_issue", args=[run.pk]), {}),
+        (reverse("enrollment:discrepancy_report_back"), {"format": "csv"}),
     ]
     for url, data in posts:
         response = client.post(url, data)
         assert response.status_code == 302 and response.url.startswith(reverse("login")), url
     assert fresh(night["name"]).version == night["name"].version and fake_task.calls == []
+    assert not LetterRecord.objects.exists()
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -235,9 +250,9 @@ def test_a_run_needs_one_known_file_and_a_date(reviewer, client_for, fake_task, 
 def test_a_rejected_run_says_why_on_the_list_and_its_page(register, clerk, client_for, tmp_path):
     from enrollment.reconciliation.extract import ExtractRejected
 
-    with pytest.raises(ExtractRejected):
+    with pytest.raises(ExtractRejected), translation.override("en"):  # the reason is kept as written
         reconcile_file(write(tmp_path / "enrollment-20261122.csv", planted_rows(), trailer=9),
-                       run_date=date(2026, 11, 22))
+                       run_date=date(2026, 11, 22), actor=system_user())
     client = english(client_for(clerk))
     run = ReconciliationRun.objects.get(run_date=date(2026, 11, 22))
     reason = "The trailer announces 9 data rows but the file has 5"
@@ -252,7 +267,7 @@ def nights(tmp_path, count: int, start: date = NIGHT) -> list[ReconciliationRun]
     """Run the engine on `count` nights; night i drops i more of our persons from the extract."""
     for i in range(count):
         rows = planted_rows()[: max(1, len(planted_rows()) - i)]
-        reconcile_file(write(tmp_path / f"n{i}.csv", rows), run_date=start + timedelta(days=i))
+        reconcile_file(write(tmp_path / f"n{i}.csv", rows), run_date=start + timedelta(days=i), actor=system_user())
     return list(ReconciliationRun.objects.order_by("run_date"))
 
 
@@ -274,8 +289,16 @@ def test_the_trend_chart_is_inline_svg_with_a_title_a_description_and_the_same_n
 
 def test_the_run_page_shows_counts_timings_checksum_and_the_report_link(register, clerk, client_for, tmp_path):
     first, second = nights(tmp_path, 2)
-    page = body(english(client_for(clerk)).get(reverse("enrollment:run_detail", args=[second.pk])))
+    client = english(client_for(clerk))
+    url = reverse("enrollment:run_detail", args=[second.pk])
+    unreported = body(client.get(url))  # a run the night issued no report for: a button issues it
+    assert reverse("enrollment:report_issue", args=[second.pk]) in unreported
+    assert reverse("enrollment:report_pdf", args=[second.pk]) not in unreported
+    assert client.post(reverse("enrollment:report_issue", args=[second.pk])).url == reverse(
+        "enrollment:report_pdf", args=[second.pk])
+    page = body(client.get(url))
     assert second.file_sha256 in page and reverse("enrollment:report_pdf", args=[second.pk]) in page
+    assert reverse("enrollment:report_issue", args=[second.pk]) not in page
     assert "Night before (2026-11-20)" in page
     phases = [page.index(f'<code class="muted">{phase}</code>') for phase in
               ("ingest", "match", "diff", "classify", "upsert")]
@@ -325,7 +348,7 @@ def test_the_list_masks_identity_numbers_and_explains_invalid_rows_in_words(nigh
     ("?min_age=abc&kind=NOPE", {"status", "status_date", "missing_local"}),  # invalid: the default list
 ])
 def test_the_list_filters_by_state_kind_field_age_and_number(night, clerk, client_for, query, expected):
-    from enrollment.reconciliation.resolve import escalate_discrepancy, take_agency_value
+    from enrollment.services.reconciliation import escalate_discrepancy, take_agency_value
 
     keep_our_value(actor=clerk, discrepancy=night["invalid"])
     escalate_discrepancy(actor=clerk, discrepancy=night["missing_agency"])
@@ -342,7 +365,7 @@ def test_the_list_filters_by_state_kind_field_age_and_number(night, clerk, clien
 def _missing_here(tmp_path, n: int, run_date: date):
     rows = [row(number(f"4401061970{(i // 28) % 12 + 1:02d}{i % 28 + 1:02d}{i // 336:02d}1"), name="新人")
             for i in range(n)]
-    reconcile_file(write(tmp_path / f"many-{n}.csv", rows), run_date=run_date)
+    reconcile_file(write(tmp_path / f"many-{n}.csv", rows), run_date=run_date, actor=system_user())
 
 
 def test_the_list_costs_the_same_queries_for_5_discrepancies_and_for_50(clerk, client_for, tmp_path,
@@ -398,7 +421,7 @@ FORMULA = number("32010219700707005")
 @pytest.fixture
 def formula_night(register, tmp_path):
     PersonFactory(**person_values(FORMULA, "周九"))
-    reconcile_file(write(tmp_path / "f.csv", [*planted_rows(), row(FORMULA, name="=1+1")]), run_date=NIGHT)
+    reconcile_file(write(tmp_path / "f.csv", [*planted_rows(), row(FORMULA, name="=1+1")]), run_date=NIGHT, actor=system_user())
     return Discrepancy.objects.get(id_number=FORMULA)
 
 
@@ -437,13 +460,20 @@ def body_bytes(response) -> bytes:
     return b"".join(response.streaming_content) if response.streaming else response.content
 
 
-def test_exporting_the_kept_ones_marks_them_reported_back_in_one_update_audited_once(night, clerk, client_for):
+def report_back(client, query: dict):
+    return client.post(reverse("enrollment:discrepancy_report_back"), query)
+
+
+def test_reporting_back_marks_the_kept_ones_in_one_update_audited_once_and_exports_them(night, clerk, client_for):
+    shown = night["invalid"].version
     for d in (night["missing_agency"], night["invalid"]):
         keep_our_value(actor=clerk, discrepancy=d)
+    assert len(list(csv.reader(io.StringIO(body(export(client_for(clerk), "?format=csv&state=kept")))))) == 3
+    assert not Discrepancy.objects.filter(reported_back_on__isnull=False).exists()  # the GET changed nothing
     with CaptureQueriesContext(connection) as queries:
-        response = export(client_for(clerk), "?format=csv&state=kept")
+        response = report_back(client_for(clerk), {"format": "csv", "state": "open"})  # kept ones, whatever state
         rows = list(csv.reader(io.StringIO(body(response))))
-    assert len(rows) == 3
+    assert len(rows) == 3 and {r[1] for r in rows[1:]} == {mask_id_number(GONE), mask_id_number(BROKEN)}
     updates = [q["sql"] for q in queries.captured_queries
                if q["sql"].startswith('UPDATE "enrollment_discrepancy"')]
     assert len(updates) == 1
@@ -452,7 +482,16 @@ def test_exporting_the_kept_ones_marks_them_reported_back_in_one_update_audited_
         night["missing_agency"].pk, night["invalid"].pk}
     [entry] = AuditEntry.objects.filter(action="enrollment.discrepancy.reported_back")
     assert sorted(entry.after["ids"]) == sorted([night["missing_agency"].pk, night["invalid"].pk])
-    assert fresh(night["invalid"]).version == night["invalid"].version + 1  # the keep, not the export
+    assert fresh(night["invalid"]).version == shown + 1  # the keep, not the report
+
+
+def test_reporting_back_is_a_post_for_those_who_resolve(night, supervisor, clerk, client_for):
+    keep_our_value(actor=clerk, discrepancy=night["invalid"])
+    assert client_for(clerk).get(reverse("enrollment:discrepancy_report_back")).status_code == 405
+    assert report_back(client_for(supervisor), {"format": "csv"}).status_code == 403
+    assert report_back(client_for(clerk), {"format": "pdf"}).status_code == 400
+    assert not Discrepancy.objects.filter(reported_back_on__isnull=False).exists()
+    assert not AuditEntry.objects.filter(action="enrollment.discrepancy.reported_back").exists()
 
 
 def test_the_export_has_the_open_ones_only_and_needs_a_format(night, clerk, client_for):

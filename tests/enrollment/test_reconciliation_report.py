@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 
 from core.masking import mask_id_number
 from core.models import AuditEntry, LetterRecord
+from core.system import system_user
 from enrollment.models import Discrepancy, ReconciliationRun
 from enrollment.reconciliation.engine import reconcile_file
 from enrollment.reconciliation.extract import ExtractRejected
@@ -68,14 +69,17 @@ def kind_label(kind: str) -> str:
 
 
 def report(client, run) -> LetterRecord:
-    response = client.get(reverse("enrollment:report_pdf", args=[run.pk]))
+    """Issue the run's report from its page (the night does it for the runs it makes), then open it."""
+    issued = client.post(reverse("enrollment:report_issue", args=[run.pk]))
+    assert issued.status_code == 302
+    response = client.get(issued.url)
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     return LetterRecord.objects.filter(kind=KIND, object_id=str(run.pk)).latest("issued_at")
 
 
 @pytest.fixture
 def two_nights(night, tmp_path):
-    reconcile_file(write(tmp_path / "enrollment-20261121.csv", second_night_rows()), run_date=NEXT_NIGHT)
+    reconcile_file(write(tmp_path / "enrollment-20261121.csv", second_night_rows()), run_date=NEXT_NIGHT, actor=system_user())
     return ReconciliationRun.objects.get(run_date=NIGHT), ReconciliationRun.objects.get(run_date=NEXT_NIGHT)
 
 
@@ -116,14 +120,14 @@ def test_the_report_is_issued_once_per_run_and_again_after_the_run_is_redone(two
     assert report(client_for(reviewer), second).pk == letter.pk
     assert LetterRecord.objects.filter(kind=KIND).count() == 1
     assert AuditEntry.objects.filter(action="core.letter.issued").count() == 1
-    reconcile_file(write(tmp_path / "again.csv", second_night_rows()), run_date=NEXT_NIGHT)  # a retry
+    reconcile_file(write(tmp_path / "again.csv", second_night_rows()), run_date=NEXT_NIGHT, actor=system_user())  # a retry
     assert report(client_for(clerk), second).pk != letter.pk
     assert LetterRecord.objects.filter(kind=KIND, object_id=str(second.pk)).count() == 2
 
 
 def test_a_rejected_run_says_why_in_its_report(night, clerk, client_for, tmp_path):
     with pytest.raises(ExtractRejected):
-        reconcile_file(write(tmp_path / "cut.csv", second_night_rows()[:3], trailer=6), run_date=NEXT_NIGHT)
+        reconcile_file(write(tmp_path / "cut.csv", second_night_rows()[:3], trailer=6), run_date=NEXT_NIGHT, actor=system_user())
     run = ReconciliationRun.objects.get(run_date=NEXT_NIGHT)
     assert run.status == ReconciliationRun.Status.REJECTED and run.error
     flat = squeeze(pdf_text(report(client_for(clerk), run)))
@@ -141,3 +145,24 @@ def test_a_failed_run_says_why_in_its_report(night, clerk, client_for):
     assert squeeze("OperationalError: the database went away") in flat
     assert squeeze(zh("The run failed and nothing was changed; it can simply be run again: %(error)s")
                    % {"error": run.error}) in flat
+
+
+def test_opening_a_report_never_issues_one(night, clerk, client_for):
+    run = ReconciliationRun.objects.get(run_date=NIGHT)
+    assert client_for(clerk).get(reverse("enrollment:report_pdf", args=[run.pk])).status_code == 404
+    assert not LetterRecord.objects.exists()
+    assert not AuditEntry.objects.filter(action="core.letter.issued").exists()
+
+
+def test_the_night_issues_each_runs_report_once(register, tmp_path):
+    from core.system import system_user
+    from enrollment.reconciliation.nightly import Delivered
+    from enrollment.services.reconciliation import issue_run_report, reconcile_night
+
+    first = write(tmp_path / "enrollment-20261120.csv", planted_rows())
+    cut = write(tmp_path / "enrollment-20261121.csv", second_night_rows()[:3], trailer=6)
+    done = reconcile_night(actor=system_user(), extracts=[Delivered(NIGHT, first), Delivered(NEXT_NIGHT, cut)])
+    assert [(r.run.run_date, r.status) for r in done] == [(NIGHT, "SUCCEEDED"), (NEXT_NIGHT, "REJECTED")]
+    letters = LetterRecord.objects.filter(kind=KIND)
+    assert sorted(letters.values_list("object_id", flat=True)) == sorted(str(r.run.pk) for r in done)
+    assert issue_run_report(actor=system_user(), run=done[0].run).pk == letters.get(object_id=str(done[0].run.pk)).pk

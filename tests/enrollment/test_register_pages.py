@@ -180,7 +180,8 @@ def add_history(person, clerk, n: int):
                                    field=Discrepancy.FIELDS[i % len(Discrepancy.FIELDS)] if i < 8 else f"f{i}",
                                    our_value=f"ours-{i}", agency_value=f"theirs-{i}",
                                    first_seen=date(2026, 1, 1), last_seen=date(2026, 1, 2),
-                                   closed_on=date(2026, 2, 1) if i % 2 else None)
+                                   closed_on=date(2026, 2, 1) if i % 2 else None,
+                                   status=Discrepancy.Status.CLOSED if i % 2 else Discrepancy.Status.OPEN)
     with transaction.atomic():
         for i in range(n):
             record(clerk, "enrollment.person.changed", person, {"phone": str(i)}, {"phone": str(i + 1)})

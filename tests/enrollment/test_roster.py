@@ -1,22 +1,23 @@
 """Staff-list uploads: encodings, XLSX, every bad input named by row and column, the original kept,
 nothing applied until registration, limits that keep a hostile file from hanging the server."""
 
+import functools
 import hashlib
 import io
 import time
-import zipfile
 from datetime import date
 
 import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from core.errors import InvalidTransition, TooLarge
+from core.errors import InvalidTransition, TooLarge, UnreadableFile
 from core.models import AuditEntry
 from enrollment.identity import with_id_check_character
 from enrollment.models import Application, Person, RosterEntry, RosterUpload
 from enrollment.services import roster
 from enrollment.services.roster import upload_roster
+from tests import workbooks
 from tests.enrollment.test_applications import add_persons, new_id_numbers, roster_bytes, roster_file
 from tests.factories import PersonFactory
 
@@ -173,20 +174,6 @@ def test_more_rows_than_the_cap_is_refused(monkeypatch, clerk, case):
                                          "applications.")]
 
 
-def test_a_zip_bomb_is_refused_unread(monkeypatch, clerk, case):
-    monkeypatch.setattr(roster, "XLSX_MAX_UNPACKED", 1024 * 1024)
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("xl/worksheets/sheet1.xml", b"0" * (2 * 1024 * 1024))
-    up = upload(clerk, case, SimpleUploadedFile("bomb.xlsx", buffer.getvalue()))
-    assert not up.is_valid and "unpack" in up.errors[0]["message"]
-
-
-def test_a_file_that_is_no_text_nor_workbook_is_refused(clerk, case):
-    up = upload(clerk, case, SimpleUploadedFile("x.xlsx", b"PK\x03\x04 not really a zip"))
-    assert not up.is_valid and up.errors[0]["message"] == "The file is not a valid XLSX workbook."
-
-
 class _HugeFile:
     """A 60 MB upload that must not be read at all."""
 
@@ -254,3 +241,106 @@ def test_validation_takes_the_same_number_of_queries_for_5_or_300_rows(clerk, em
     with django_assert_max_num_queries(len(captured_small.captured_queries)):
         upload(clerk, large, roster_file([(n, "张三", "") for n in numbers[5:]]))
     assert Application.objects.get(pk=large.pk).roster_uploads.get().row_count == 300
+
+
+# -- files that cannot be read: refused with their own code and message, nothing kept -------------
+
+HEADER = "身份证号,姓名,电话\n"
+ID = "110105194912310021"
+
+
+@functools.cache
+def _bombs() -> dict[str, bytes]:
+    return {"strings": workbooks.shared_strings_bomb(declare=True),
+            "strings_undeclared": workbooks.shared_strings_bomb(declare=False),
+            "cells": workbooks.cells_bomb(20_000_000),
+            "unpacked": workbooks.build(workbooks.sheet_xml([b" " * (300 * 2**20)]))}
+
+
+# name -> (file name, contents, code, the message (its beginning))
+BAD_FILES = {
+    "sheet XML that does not parse": (
+        "staff.xlsx", workbooks.broken_sheet, "damaged_workbook",
+        "The workbook is damaged near row 3 (mismatched tag, line 1): open it in Excel or WPS and save it again as "
+        "XLSX."),
+    "a field longer than the csv module's limit": (
+        "staff.csv", lambda: (HEADER + f"{ID},张三,{'1' * 140_000}\n").encode(), "field_too_long",
+        "Line 2 has a field longer than 131,072 characters: the file is refused."),
+    "a NUL byte": (
+        "staff.csv", lambda: (HEADER + f"{ID},张\x00三,\n").encode(), "nul_byte",
+        "Line 2 contains a NUL byte, which no text file holds: save the file again as CSV or XLSX."),
+    "twelve million shared strings, declared": (
+        "bomb.xlsx", lambda: _bombs()["strings"], "too_many_strings",
+        "The workbook declares 12,000,000 distinct texts, more than the 500,000 a file may hold: it is refused "
+        "unread."),
+    "twelve million shared strings, undeclared": (
+        "bomb.xlsx", lambda: _bombs()["strings_undeclared"], "too_many_strings",
+        "The workbook holds more than 500,000 distinct texts: it is refused."),
+    "twenty million empty cells": (
+        "cells.xlsx", lambda: _bombs()["cells"], "too_many_cells",
+        "The sheet holds more than 1,000,000 cells (empty ones included): it is refused. Copy the data to a new "
+        "sheet and save that."),
+    "a zip that would unpack past the limit": (
+        "big.xlsx", lambda: _bombs()["unpacked"], "workbook_too_large",
+        "The workbook would unpack to 300 MB, more than the 256 MB allowed: it is refused unread."),
+    "no zip at all": (
+        "x.xlsx", lambda: b"PK\x03\x04 not really a zip", "damaged_workbook", "The file is not a valid XLSX workbook."),
+    "text in no known encoding": (
+        "staff.csv", lambda: HEADER.encode() + b"\xff\xfe\xfd,\x81\n", "encoding",
+        "Line 2 is neither UTF-8 nor GB18030 text: save the file as CSV (UTF-8) or XLSX again."),
+    "an old .xls workbook": (
+        "staff.xls", lambda: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600), "unsupported_format",
+        "This is an old Excel workbook (.xls) or one protected by a password: save it as .xlsx (Excel 2007 or "
+        "later), without a password."),
+}
+
+
+def bad_file(case: str) -> tuple[SimpleUploadedFile, str, str]:
+    name, contents, code, message = BAD_FILES[case]
+    return SimpleUploadedFile(name, contents()), code, message
+
+
+def _nothing_kept_and_refusal_audited(case, code) -> None:
+    assert RosterUpload.objects.filter(application=case).count() == 0
+    refusal = AuditEntry.objects.get(action="enrollment.application.roster_refused")
+    assert refusal.after["code"] == code
+
+
+@pytest.mark.parametrize("bad", list(BAD_FILES))
+def test_a_bad_file_is_refused_by_the_service_with_its_code_and_message(bad, clerk, case):
+    file, code, message = bad_file(bad)
+    started = time.monotonic()
+    with pytest.raises(UnreadableFile) as caught:
+        upload(clerk, case, file)
+    assert time.monotonic() - started < 20
+    assert (caught.value.code, caught.value.status, str(caught.value.message)) == (code, 400, message)
+    _nothing_kept_and_refusal_audited(case, code)
+
+
+@pytest.mark.parametrize("bad", list(BAD_FILES))
+def test_a_bad_file_is_a_form_error_on_the_page(bad, client_for, clerk, case):
+    from django.urls import reverse
+    from django.utils.html import escape
+
+    file, code, message = bad_file(bad)
+    response = client_for(clerk).post(reverse("enrollment:application_roster", args=[case.pk]),
+                                      {"version": case.version, "file": file})
+    assert response.status_code == 400
+    assert response.context["roster_form"].errors == {"file": [message]}
+    assert escape(message) in response.content.decode()
+    _nothing_kept_and_refusal_audited(case, code)
+
+
+@pytest.mark.parametrize("bad", list(BAD_FILES))
+def test_a_bad_file_is_a_400_with_its_code_and_message_on_the_api(bad, clerk, case):
+    from rest_framework.test import APIClient
+
+    file, code, message = bad_file(bad)
+    api = APIClient()
+    api.force_authenticate(clerk)
+    response = api.post(f"/api/v1/enrollment/applications/{case.pk}/roster/", {"file": file}, format="multipart")
+    assert response.status_code == 400
+    body = response.json()
+    assert (body["code"], body["message"]) == (code, message)
+    assert body["errors"][0]["message"] == message
+    _nothing_kept_and_refusal_audited(case, code)

@@ -144,22 +144,27 @@ def test_a_days_supply_that_is_not_a_whole_number_above_zero(check, value):
     assert codes(errors) == [(2, "days_supply", "days_supply")]
 
 
-def test_a_days_supply_missing_on_a_drug_line(check, monkeypatch):
-    """The catalogue's DRUG entries are read through settlement.checking.sql.drug_catalogue (eligibility's
-    catalogue once it is on main); here one drug stands in for it."""
-    from settlement.checking import sql
+def test_a_days_supply_missing_on_a_drug_line(check):
+    """A drug line (the catalogue entry in force on the service date is a DRUG) of an outpatient claim, or of an
+    inpatient claim on its discharge date, needs days_supply; other lines may leave it empty."""
+    from datetime import date
 
-    monkeypatch.setattr(sql, "drug_catalogue", lambda: (
-        "(SELECT 'XJ01CAA040A001'::text AS item_code, DATE '2020-01-01' AS effective_from, NULL::date AS effective_to)"))
+    from eligibility.models import CatalogueItem
+
+    for code, category, until in (("XJ01CAA040A001", "DRUG", None), ("OLD-DRUG", "DRUG", date(2025, 12, 31)),
+                                  ("001", "SERVICE", None)):
+        CatalogueItem.objects.create(item_code=code, name=code, category=category, pay_class="A",
+                                     effective_from=date(2020, 1, 1), effective_to=until)
     errors = check([
         line("C1", 1),  # outpatient drug line without days_supply: an error
-        line("C1", 2, item_code="001", days_supply=""),  # not a drug
+        line("C1", 2, item_code="001", days_supply=""),  # a service
+        line("C1", 3, item_code="OLD-DRUG"),  # no longer in the catalogue on the service date
         line("C2", 1, visit_type="OUTPATIENT_SPECIAL", days_supply="7"),  # given
         inpatient("I1", 1, item_code="XJ01CAA040A001"),  # an inpatient drug line before the discharge date
         inpatient("I1", 2, item_code="XJ01CAA040A001", service_date="2026-10-06"),  # discharge medication
     ])
-    assert codes(errors) == [(2, "days_supply", "days_supply_required"), (6, "days_supply", "days_supply_required")]
-    assert "discharge medication" in errors[1][3]
+    assert codes(errors) == [(2, "days_supply", "days_supply_required"), (7, "days_supply", "days_supply_required")]
+    assert "an outpatient claim" in errors[0][3] and "discharge medication" in errors[1][3]
 
 
 def test_a_line_no_twice_in_one_claim(check):

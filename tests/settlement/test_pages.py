@@ -78,7 +78,7 @@ def test_the_same_file_again_on_the_page_links_the_first_batch(client_for, user_
 def test_refusals_on_the_page_say_why(client_for, user_a, settings):
     client = client_for(user_a)
     response = _upload(client, b'{"claim_no": 1}', name="c.json")
-    assert response.status_code == 400 and "not a list of row objects" in response.content.decode()
+    assert response.status_code == 400 and "list of row objects" in response.content.decode()
     response = _upload(client, csv_bytes([line()]), period="10/2026")
     assert response.status_code == 400 and "YYYY-MM" in response.content.decode()
     settings.UPLOAD_MAX_BYTES = 100

@@ -201,11 +201,11 @@ def test_the_line_limit_counts_claim_lines_not_the_header(user_a, upload, monkey
 
 
 @pytest.mark.parametrize("data, message", [
-    (b'{"claim_no": "C1"}', "not a list of row objects"),
+    (b'{"claim_no": "C1"}', "list of row objects"),
     (b'[["C1", "OUTPATIENT"]]', "Item 1 of the list is not an object"),
     (b'[{"claim_no": {"nested": 1}}]', "is a list or an object"),
-    (b'[{"claim_no": "C1"},', "not a list of row objects"),
-    (b'[{"claim_no": NaN}]', "not a list of row objects"),
+    (b'[{"claim_no": "C1"},', "list of row objects"),
+    (b'[{"claim_no": NaN}]', "list of row objects"),
 ])
 def test_a_json_upload_that_is_not_a_list_of_objects_is_refused_with_its_message(user_a, data, message):
     with pytest.raises(UnreadableFile) as caught:
@@ -290,7 +290,7 @@ def test_a_value_over_the_length_limit_is_refused_naming_its_row(user_a, upload)
     batch = upload(user_a, csv_bytes([line(), line("C2", item_name="药" * 1001)]))
     assert batch.status == "rejected"
     error = batch.errors.get()
-    assert (error.code, error.detail["reason"]) == ("unreadable", "field_too_long") and "Row 3" in error.detail["message"]
+    assert (error.code, error.detail["reason"]) == ("unreadable", "field_too_long") and "Line 3" in error.detail["message"]
 
 
 def test_a_regular_csv_is_parsed_by_copy_and_an_irregular_one_read_row_by_row(db):

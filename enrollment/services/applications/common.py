@@ -1,11 +1,13 @@
-"""Helpers shared by the application services: the clock, the row lock, due dates, snapshots."""
+"""Helpers shared by the application services: the clock, who may edit, due dates, snapshots.
+
+Locking, the version check and the transitions table are core.workflow's begin() and finish()."""
 
 from datetime import date
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.errors import ConcurrentEdit, InvalidTransition, PermissionDenied
+from core.errors import InvalidTransition, PermissionDenied
 from core.roles import has_role
 from core.workdays import add_working_days, unconfirmed_years
 
@@ -22,14 +24,6 @@ EDITABLE_STATES = (Status.DRAFT, Status.SUBMITTED, Status.INCOMPLETE, Status.RES
 def today() -> date:
     """The office's date (a function, so tests can move the clock)."""
     return timezone.localdate()
-
-
-def lock(application: Application, expected_version: int | None = None) -> Application:
-    """Lock the application's row; refuse when someone changed it since the user loaded it."""
-    locked = Application.objects.select_for_update().get(pk=application.pk)
-    if expected_version is not None and locked.version != expected_version:
-        raise ConcurrentEdit()
-    return locked
 
 
 def require_clerk(actor) -> None:
@@ -57,31 +51,3 @@ def snapshot(app: Application) -> dict:
         "employer": app.employer_id, "person": app.person_id, "effective_date": app.effective_date,
         "payload": app.payload,
     }
-
-
-def bump(locked: Application, fields: list[str]) -> None:
-    """Save the given fields and the version (an edit that is not a state change)."""
-    locked.version += 1
-    locked.save(update_fields=[*fields, "version"])
-
-
-def sync(target: Application, source: Application) -> Application:
-    """Copy the saved state back onto the caller's instance, and return the fresh one."""
-    if target is not source:
-        for field in source._meta.concrete_fields:
-            setattr(target, field.attname, getattr(source, field.attname))
-    return source
-
-
-def require_move(actor, locked: Application, to: str) -> None:
-    """Check the transitions table before doing the work that goes with a move.
-
-    core.workflow.transition checks the same again when the move is made.
-    """
-    moves = Application.TRANSITIONS.get(locked.status, {})
-    if to not in moves:
-        raise InvalidTransition(
-            _("Case %(number)s cannot go from “%(from)s” to “%(to)s”.")
-            % {"number": locked.number, "from": locked.get_status_display(), "to": Status(to).label})
-    if not has_role(actor, *moves[to]):
-        raise PermissionDenied(_("Your role may not move this case to “%(to)s”.") % {"to": Status(to).label})

@@ -1,20 +1,21 @@
 """The reviewer's side of a case: start the review, approve or reject (never a case one entered
 oneself: 不相容岗位分离), and register the approved change in the register."""
 
+import copy
+
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import PermissionDenied, ValidationFailed
 from core.roles import has_role
-from core.workflow import transition
+from core.workflow import begin, finish
 
 from ... import materials
 from ...kinds import spec_for
 from ...models import Application, Material
 from ...models.applications import DECIDERS
 from .applying import apply_to_register, check_applicable
-from .common import lock, require_move, sync
 
 Status = Application.Status
 
@@ -44,16 +45,22 @@ def _check_ready_for_review(locked: Application) -> None:
     spec_for(locked.kind).before_review(locked)
 
 
+def _as_decided(locked: Application, changes: dict) -> Application:
+    """A copy of the locked application with the decision applied, for its letter: finish() saves
+    the decision and audits it against the row as it was."""
+    decided = copy.copy(locked)
+    for field, value in changes.items():
+        setattr(decided, field, value)
+    return decided
+
+
 def start_review(*, actor, application: Application, expected_version: int | None = None) -> Application:
     """Submitted/resubmitted → under review, once every material is provided."""
     with transaction.atomic():
-        locked = lock(application, expected_version)
-        require_move(actor, locked, Status.UNDER_REVIEW)
-        _check_ready_for_review(locked)
+        move = begin(application, Status.UNDER_REVIEW, actor=actor, expected_version=expected_version)
+        _check_ready_for_review(move.obj)
         changes = {"reviewer": actor} if has_role(actor, *DECIDERS) else {}
-        locked = transition(locked, Status.UNDER_REVIEW, actor=actor, action="enrollment.application.review_started",
-                            changes=changes)
-    return sync(application, locked)
+        return finish(move, action="enrollment.application.review_started", changes=changes)
 
 
 def approve_application(*, actor, application: Application, note: str = "", expected_version: int | None = None):
@@ -61,16 +68,15 @@ def approve_application(*, actor, application: Application, note: str = "", expe
     from ...letters import ApprovalLetter
 
     with transaction.atomic():
-        locked = lock(application, expected_version)
-        require_move(actor, locked, Status.APPROVED)
-        _check_segregation(actor, locked)
-        check_applicable(locked)
-        locked = transition(locked, Status.APPROVED, actor=actor, action="enrollment.application.approved",
-                            changes={"decided_by": actor, "decided_at": timezone.now(),
-                                     "decision_note": (note or "").strip(), "decision_reasons": []})
-        letter = ApprovalLetter(locked).issue(actor=actor, obj=locked)
-    sync(application, locked)
-    return letter
+        move = begin(application, Status.APPROVED, actor=actor, expected_version=expected_version)
+        _check_segregation(actor, move.obj)
+        check_applicable(move.obj)
+        changes = {"decided_by": actor, "decided_at": timezone.now(), "decision_note": (note or "").strip(),
+                   "decision_reasons": []}
+        letter = ApprovalLetter(_as_decided(move.obj, changes))
+        letter.prepare()  # rendered before the audit chain's lock, which finish() takes
+        locked = finish(move, action="enrollment.application.approved", changes=changes)
+        return letter.keep(actor=actor, obj=locked)
 
 
 def reject_application(*, actor, application: Application, reasons: list[str], note: str = "",
@@ -89,25 +95,22 @@ def reject_application(*, actor, application: Application, reasons: list[str], n
     if "other" in reasons and not note:
         errors.append({"column": "note", "message": _("Explain the reason “other” in the text.")})
     with transaction.atomic():
-        locked = lock(application, expected_version)
-        require_move(actor, locked, Status.REJECTED)
-        _check_segregation(actor, locked)
+        move = begin(application, Status.REJECTED, actor=actor, expected_version=expected_version)
+        _check_segregation(actor, move.obj)
         if errors:
             raise ValidationFailed(errors=errors)
-        locked = transition(locked, Status.REJECTED, actor=actor, action="enrollment.application.rejected",
-                            changes={"decided_by": actor, "decided_at": timezone.now(), "decision_reasons": reasons,
-                                     "decision_note": note})
-        letter = RejectionLetter(locked).issue(actor=actor, obj=locked)
-    sync(application, locked)
-    return letter
+        changes = {"decided_by": actor, "decided_at": timezone.now(), "decision_reasons": reasons,
+                   "decision_note": note}
+        letter = RejectionLetter(_as_decided(move.obj, changes))
+        letter.prepare()  # rendered before the audit chain's lock, which finish() takes
+        locked = finish(move, action="enrollment.application.rejected", changes=changes)
+        return letter.keep(actor=actor, obj=locked)
 
 
 def register_application(*, actor, application: Application, expected_version: int | None = None) -> Application:
     """Approved → registered: apply the change to the register, all of it or nothing."""
     with transaction.atomic():
-        locked = lock(application, expected_version)
-        require_move(actor, locked, Status.REGISTERED)
-        changes = apply_to_register(actor=actor, application=locked)
-        locked = transition(locked, Status.REGISTERED, actor=actor, action="enrollment.application.registered",
-                            changes={"registered_at": timezone.now(), **changes})
-    return sync(application, locked)
+        move = begin(application, Status.REGISTERED, actor=actor, expected_version=expected_version)
+        changes = apply_to_register(actor=actor, application=move.obj)
+        return finish(move, action="enrollment.application.registered",
+                      changes={"registered_at": timezone.now(), **changes})

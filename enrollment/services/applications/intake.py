@@ -1,6 +1,7 @@
 """The window's side of a case: take it in, check the materials, submit, issue the one-time
 notice (一次性告知) and take the resubmission. Every change is audited in its transaction."""
 
+import copy
 from datetime import date
 
 from django.db import transaction
@@ -11,22 +12,12 @@ from core.audit import record
 from core.errors import Conflict, ValidationFailed
 from core.numbers import next_number
 from core.workdays import add_working_days
-from core.workflow import transition
+from core.workflow import begin, begin_edit, finish
 
 from ... import materials
 from ...kinds import spec_for
 from ...models import Application, Material
-from .common import (
-    bump,
-    due_date_for,
-    lock,
-    require_clerk,
-    require_editable,
-    require_move,
-    snapshot,
-    sync,
-    today,
-)
+from .common import due_date_for, require_clerk, require_editable, snapshot, today
 from .payloads import check_application_data
 
 Status = Application.Status
@@ -69,7 +60,8 @@ def tick_materials(*, actor, application: Application, states: dict[str, tuple[s
                    expected_version: int | None = None) -> Application:
     """Record what the clerk found for each item: {code: (state, note)}. An invalid item needs a note."""
     require_clerk(actor)
-    locked = lock(application, expected_version)
+    move = begin_edit(application, actor=actor, expected_version=expected_version)
+    locked = move.obj
     require_editable(locked)
     current = {m.code: m for m in locked.materials.all()}
     errors = []
@@ -90,11 +82,10 @@ def tick_materials(*, actor, application: Application, states: dict[str, tuple[s
             before[code], after[code] = [item.state, item.note], [state, note]
             item.state, item.note = state, note
             changed.append(item)
-    if changed:
-        Material.objects.bulk_update(changed, ["state", "note"])
-        bump(locked, [])
-        record(actor, "enrollment.application.materials_checked", locked, before, after)
-    return sync(application, locked)
+    if not changed:
+        return locked
+    Material.objects.bulk_update(changed, ["state", "note"])
+    return finish(move, action="enrollment.application.materials_checked", before=before, after=after)
 
 
 def _clock_started_today(kind: str) -> dict:
@@ -106,10 +97,9 @@ def _clock_started_today(kind: str) -> dict:
 def submit_application(*, actor, application: Application, expected_version: int | None = None) -> Application:
     """Draft → submitted; the time limit starts counting today."""
     with transaction.atomic():
-        locked = lock(application, expected_version)
-        locked = transition(locked, Status.SUBMITTED, actor=actor, action="enrollment.application.submitted",
-                            changes={"submitted_at": timezone.now(), **_clock_started_today(locked.kind)})
-    return sync(application, locked)
+        move = begin(application, Status.SUBMITTED, actor=actor, expected_version=expected_version)
+        return finish(move, action="enrollment.application.submitted",
+                      changes={"submitted_at": timezone.now(), **_clock_started_today(move.obj.kind)})
 
 
 def notice_items(application: Application) -> list[Material]:
@@ -126,33 +116,33 @@ def issue_notice(*, actor, application: Application, expected_version: int | Non
     from ...letters import OneTimeNotice
 
     with transaction.atomic():
-        locked = lock(application, expected_version)
-        require_move(actor, locked, Status.INCOMPLETE)
-        items = list(locked.materials.all())
+        move = begin(application, Status.INCOMPLETE, actor=actor, expected_version=expected_version)
+        items = list(move.obj.materials.all())
         unchecked = [materials.material_label(m.code) for m in items if m.state == State.PENDING]
         if unchecked:
             raise ValidationFailed(_("Check every item of the checklist before issuing the notice; not checked: "
                                      "%(items)s.") % {"items": "、".join(unchecked)}, code="materials_unchecked")
-        missing = notice_items(locked)
+        missing = notice_items(move.obj)
         if not missing:
             raise Conflict(_("Nothing is missing or invalid: start the review instead."), code="nothing_missing")
-        deadline = add_working_days(today(), materials.NOTICE_REPLY_DAYS)
-        locked = transition(
-            locked, Status.INCOMPLETE, actor=actor, action="enrollment.application.notice_issued",
-            changes={"notice_deadline": deadline, "due_date": None, "due_date_unconfirmed": False},
-            note=", ".join(m.code for m in missing))
-        letter = OneTimeNotice(locked, missing).issue(actor=actor, obj=locked)
-    sync(application, locked)
-    return letter
+        changes = {"notice_deadline": add_working_days(today(), materials.NOTICE_REPLY_DAYS), "due_date": None,
+                   "due_date_unconfirmed": False}
+        pending = copy.copy(move.obj)  # the case as the notice tells it; finish() saves and audits the change
+        for field, value in changes.items():
+            setattr(pending, field, value)
+        notice = OneTimeNotice(pending, missing)
+        notice.prepare()  # rendered before the audit chain's lock, which finish() takes
+        locked = finish(move, action="enrollment.application.notice_issued", changes=changes,
+                        note=", ".join(m.code for m in missing))
+        return notice.keep(actor=actor, obj=locked)
 
 
 def resubmit_application(*, actor, application: Application, expected_version: int | None = None) -> Application:
     """Incomplete → resubmitted: the applicant brought the items; the time limit starts again today."""
     with transaction.atomic():
-        locked = lock(application, expected_version)
-        locked = transition(locked, Status.RESUBMITTED, actor=actor, action="enrollment.application.resubmitted",
-                            changes={"resubmitted_at": timezone.now(), **_clock_started_today(locked.kind)})
-    return sync(application, locked)
+        move = begin(application, Status.RESUBMITTED, actor=actor, expected_version=expected_version)
+        return finish(move, action="enrollment.application.resubmitted",
+                      changes={"resubmitted_at": timezone.now(), **_clock_started_today(move.obj.kind)})
 
 
 __all__ = ["create_application", "issue_notice", "notice_items", "resubmit_application", "submit_application",

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from supervision.services import report_problems
 
-from ..models import Discrepancy
+from ...models import Discrepancy
 
 CATEGORY = "enrollment.discrepancy"
 
@@ -17,11 +17,12 @@ def source_key(discrepancy_id: int) -> str:
     return f"enrollment.discrepancy:{discrepancy_id}"
 
 
-def escalate_aged(*, run_date: date, actor=None, days: int | None = None) -> int:
-    """Raise one problem for each open discrepancy first seen `days` or more days before run_date,
-    and link the discrepancy to it. Returns how many discrepancies went to the ledger."""
+def escalate_aged(*, actor, on: date, days: int | None = None) -> int:
+    """Raise one problem for each open discrepancy first seen `days` or more days before `on`, in
+    one transaction and a fixed number of queries; return how many were raised. A discrepancy
+    whose agency value was taken, or that already has its problem, is left alone."""
     days = settings.DISCREPANCY_ESCALATE_AFTER_DAYS if days is None else days
-    cutoff = run_date - timedelta(days=days)
+    cutoff = on - timedelta(days=days)
     with transaction.atomic():
         aged = list(
             Discrepancy.objects.select_for_update(skip_locked=True)
@@ -35,9 +36,9 @@ def escalate_aged(*, run_date: date, actor=None, days: int | None = None) -> int
             {
                 "source_key": source_key(d.id), "source_app": "enrollment", "category": CATEGORY,
                 "title": _("Discrepancy with the agency open for %(days)d days: %(kind)s %(field)s")
-                % {"days": (run_date - d.first_seen).days, "kind": d.get_kind_display(), "field": d.field},
+                % {"days": (on - d.first_seen).days, "kind": d.get_kind_display(), "field": d.field},
                 "description": _("First seen %(first)s, still open on %(date)s.")
-                % {"first": d.first_seen.isoformat(), "date": run_date.isoformat()},
+                % {"first": d.first_seen.isoformat(), "date": on.isoformat()},
                 "responsible_unit": _("Enrollment section"),
                 "link": f"/enrollment/discrepancies/{d.id}/",
             }

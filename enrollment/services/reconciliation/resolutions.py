@@ -1,10 +1,13 @@
-"""The clerks' resolutions of discrepancies: take the agency's value, keep ours, escalate.
+"""The clerks' work on discrepancies: take the agency's value, keep ours, escalate; report the kept
+ones back to the agency.
 
+Each resolution is a move of the discrepancy's transitions table (core.workflow): begin() locks it
+and refuses a stale page (a colleague's resolution, or the night's run having changed its values),
+a closed one and a role that may not; the work is done on the locked row; finish() saves and audits.
 Taking the agency's value changes the register through enrollment's own services (audited, with
-the status history kept), then closes the discrepancy as resolved. Keeping ours marks it to be
-reported back to the agency; it stays open until the agency's data agrees. Escalating raises it
-in the problem ledger. Every resolution is audited; two clerks resolving the same discrepancy at
-once cannot both succeed (row lock and version).
+the status history kept) and closes the discrepancy. Keeping ours leaves it open, listed to be
+reported back until the agency's data agrees. Escalating raises it in the problem ledger (again,
+if it is escalated once more).
 """
 
 from dataclasses import dataclass, field
@@ -15,14 +18,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import record
-from core.errors import ConcurrentEdit, DomainError, InvalidTransition, ValidationFailed
+from core.errors import DomainError, ValidationFailed
+from core.workflow import begin, finish
 from supervision.services import report_problem
 
-from ..models import Discrepancy, Person, StatusChange
-from ..services.register import register_person, update_person
+from ...models import Discrepancy, Person, StatusChange
+from ..register import register_person, update_person
 from .escalation import CATEGORY, source_key
 
-Kind, Resolution = Discrepancy.Kind, Discrepancy.Resolution
+Kind, Resolution, Status = Discrepancy.Kind, Discrepancy.Resolution, Discrepancy.Status
 # Fields the agency's row sets together: one without the other would not be a valid register entry.
 TOGETHER = {
     "insurance_type": ("insurance_type", "employer_code"),
@@ -45,38 +49,22 @@ def _agency_value(name: str, text: str):
     return text
 
 
-def _snapshot(d: Discrepancy) -> dict:
-    return {"resolution": d.resolution, "closed_on": d.closed_on.isoformat() if d.closed_on else None,
-            "problem_id": d.problem_id}
-
-
-def _locked(discrepancy: Discrepancy, expected_version: int | None) -> Discrepancy:
-    locked = Discrepancy.objects.select_for_update().get(pk=discrepancy.pk)
-    if expected_version is not None and locked.version != expected_version:
-        raise ConcurrentEdit()
-    if locked.closed_on is not None:
-        raise InvalidTransition(_("This discrepancy is already closed."))
-    return locked
-
-
-def _done(d: Discrepancy, actor, resolution: str, note: str, *, close: bool, action: str, extra=None) -> None:
-    before = _snapshot(d)
-    d.resolution, d.resolution_note = resolution, note
-    d.resolved_by, d.resolved_at = actor, timezone.now()
-    fields = ["resolution", "resolution_note", "resolved_by", "resolved_at", "version"]
-    if close:
-        d.closed_on, d.close_reason = timezone.localdate(), Discrepancy.CloseReason.RESOLVED
-        fields += ["closed_on", "close_reason"]
-    d.version += 1
-    d.save(update_fields=fields)
-    record(actor, action, d, before, {**_snapshot(d), "note": note, **(extra or {})})
+def _resolved(move, resolution: str, note: str, *, action: str, changes: dict | None = None,
+              after: dict | None = None) -> Discrepancy:
+    """finish() for a resolution: who resolved it how, and the close when the move is to CLOSED."""
+    changes = {"resolution": resolution, "resolution_note": note, "resolved_by": move.actor,
+               "resolved_at": timezone.now(), **(changes or {})}
+    if move.to == Status.CLOSED:
+        changes |= {"closed_on": timezone.localdate(), "close_reason": Discrepancy.CloseReason.RESOLVED}
+    return finish(move, action=action, changes=changes, after=after)
 
 
 @transaction.atomic
 def take_agency_value(*, actor, discrepancy: Discrepancy, note: str = "",
                       expected_version: int | None = None) -> Discrepancy:
     """Make the register say what the agency says, then close the discrepancy as resolved."""
-    d = _locked(discrepancy, expected_version)
+    move = begin(discrepancy, Status.CLOSED, actor=actor, expected_version=expected_version)
+    d = move.obj
     row = d.agency_row or {}
     reference = f"discrepancy:{d.pk}"
     if d.kind == Kind.MISSING_LOCAL:
@@ -103,46 +91,42 @@ def take_agency_value(*, actor, discrepancy: Discrepancy, note: str = "",
         raise ValidationFailed(
             _("There is no agency value to take for a discrepancy of this kind; keep ours or escalate it."),
             code="nothing_to_take")
-    _done(d, actor, Resolution.TAKE_AGENCY, note, close=True, action="enrollment.discrepancy.agency_value_taken",
-          extra=changed)
-    return d
+    return _resolved(move, Resolution.TAKE_AGENCY, note, action="enrollment.discrepancy.agency_value_taken",
+                     after=changed)
 
 
 def _close_siblings(d: Discrepancy, names, actor) -> None:
     """The other field taken together with this one closes its own open discrepancy too."""
-    for sibling in Discrepancy.objects.select_for_update().filter(
-        kind=Kind.FIELD_MISMATCH, id_number=d.id_number, field__in=[n for n in names if n != d.field],
-        closed_on__isnull=True,
-    ):
-        _done(sibling, actor, Resolution.TAKE_AGENCY, _("taken with %(field)s") % {"field": d.field}, close=True,
-              action="enrollment.discrepancy.agency_value_taken")
+    siblings = Discrepancy.objects.filter(kind=Kind.FIELD_MISMATCH, id_number=d.id_number,
+                                          field__in=[n for n in names if n != d.field], closed_on__isnull=True)
+    for sibling in siblings:
+        move = begin(sibling, Status.CLOSED, actor=actor)
+        _resolved(move, Resolution.TAKE_AGENCY, _("taken with %(field)s") % {"field": d.field},
+                  action="enrollment.discrepancy.agency_value_taken")
 
 
 @transaction.atomic
 def keep_our_value(*, actor, discrepancy: Discrepancy, note: str = "",
                    expected_version: int | None = None) -> Discrepancy:
     """Keep the register as it is; the discrepancy is listed for reporting back to the agency."""
-    d = _locked(discrepancy, expected_version)
-    _done(d, actor, Resolution.KEEP_OURS, note, close=False, action="enrollment.discrepancy.ours_kept")
-    return d
+    move = begin(discrepancy, Status.KEPT, actor=actor, expected_version=expected_version)
+    return _resolved(move, Resolution.KEEP_OURS, note, action="enrollment.discrepancy.ours_kept")
 
 
 @transaction.atomic
 def escalate_discrepancy(*, actor, discrepancy: Discrepancy, note: str = "",
                          expected_version: int | None = None) -> Discrepancy:
-    """Raise the discrepancy in the problem ledger (once), and mark it escalated."""
-    d = _locked(discrepancy, expected_version)
+    """Raise the discrepancy in the problem ledger (one entry per discrepancy), and mark it escalated."""
+    move = begin(discrepancy, Status.ESCALATED, actor=actor, expected_version=expected_version)
+    d = move.obj
     problem, _created = report_problem(
         source_key=source_key(d.pk), source_app="enrollment", category=CATEGORY, actor=actor,
         title=_("Discrepancy with the agency: %(kind)s %(field)s") % {"kind": d.get_kind_display(), "field": d.field},
         description=note or _("Escalated by a clerk."), responsible_unit=_("Enrollment section"),
         link=f"/enrollment/discrepancies/{d.pk}/",
     )
-    d.problem_id = problem.pk
-    d.save(update_fields=["problem_id"])
-    _done(d, actor, Resolution.ESCALATED, note, close=False, action="enrollment.discrepancy.escalated",
-          extra={"problem": problem.pk})
-    return d
+    return _resolved(move, Resolution.ESCALATED, note, action="enrollment.discrepancy.escalated",
+                     changes={"problem_id": problem.pk})
 
 
 ACTIONS = {
@@ -177,3 +161,25 @@ def resolve_many(*, actor, discrepancies, resolution: str, note: str = "",
         else:
             outcome.done.append(d.pk)
     return outcome
+
+
+@transaction.atomic
+def report_back(*, actor, discrepancies) -> list[int]:
+    """Mark the open ones where ours was kept as reported back to the agency today (the export the
+    agency gets is made of them): one UPDATE and one audit entry. Returns their ids."""
+    today = timezone.localdate()
+    kept = list(discrepancies.filter(status=Status.KEPT).select_for_update().order_by("pk")
+                .values_list("id", flat=True))
+    if kept:
+        Discrepancy.objects.filter(pk__in=kept).update(reported_back_on=today)
+        record(actor, "enrollment.discrepancy.reported_back",
+               ("enrollment.discrepancy", "report-back", f"reported back {today.isoformat()}"), None,
+               {"ids": kept, "count": len(kept), "reported_back_on": today.isoformat()})
+    return kept
+
+
+@transaction.atomic
+def record_discrepancy_export(*, actor, count: int, fmt: str, filters: dict) -> None:
+    """Note an export with full identity numbers (reading them is audited, as a reveal is)."""
+    record(actor, "enrollment.discrepancy.exported", ("enrollment.discrepancy", "export", "export"), None,
+           {"count": count, "format": fmt, "filters": filters, "full_id_numbers": True})
