@@ -14,6 +14,7 @@ from ..checking.messages import error_message
 from ..models import Claim, ClaimBatch
 
 ZERO = Decimal("0.00")
+MONEY = serializers.DecimalField(max_digits=16, decimal_places=2, allow_null=True)  # a decimal string or null
 NOT_YET = ("Null until the review rules and the benefit calculation run on the batch (the next release of "
            "settlement); then a decimal string.")
 
@@ -46,26 +47,26 @@ class BatchOut(serializers.Serializer):
     error_count = serializers.IntegerField(help_text="Format errors in the error report (0 unless rejected).")
     total_claimed = serializers.DecimalField(max_digits=16, decimal_places=2, allow_null=True,
                                              help_text="Sum of the lines' amounts; null unless accepted.")
-    deducted = serializers.SerializerMethodField(help_text=(
+    deducted = serializers.SerializerMethodField(allow_null=True, help_text=(
         "Deducted by the review rules' findings: 0.00 until the rules run (next release); null unless accepted."))
-    fund_payable = serializers.SerializerMethodField(help_text=(
+    fund_payable = serializers.SerializerMethodField(allow_null=True, help_text=(
         "The basic fund's part: 0.00 until the calculation runs (next release); null unless accepted."))
-    large_expense_payable = serializers.SerializerMethodField(help_text=(
+    large_expense_payable = serializers.SerializerMethodField(allow_null=True, help_text=(
         "The large-expense tier's part: 0.00 until the calculation runs (next release); null unless accepted."))
-    error_report = serializers.SerializerMethodField(help_text="The error report as CSV, when rejected; else null.")
+    error_report = serializers.SerializerMethodField(allow_null=True, help_text="The error report as CSV, when rejected; else null.")
 
     def _money(self, batch) -> Decimal | None:
         return None if batch.total_claimed is None else ZERO
 
-    @extend_schema_field(OpenApiTypes.DECIMAL)
+    @extend_schema_field(MONEY)
     def get_deducted(self, batch) -> str | None:
         return _decimal(self._money(batch))
 
-    @extend_schema_field(OpenApiTypes.DECIMAL)
+    @extend_schema_field(MONEY)
     def get_fund_payable(self, batch) -> str | None:
         return _decimal(self._money(batch))
 
-    @extend_schema_field(OpenApiTypes.DECIMAL)
+    @extend_schema_field(MONEY)
     def get_large_expense_payable(self, batch) -> str | None:
         return _decimal(self._money(batch))
 
@@ -86,7 +87,7 @@ class ClaimOut(serializers.Serializer):
     claim_no = serializers.CharField()
     visit_type = serializers.ChoiceField(choices=Claim.VisitType.choices)
     patient_name = serializers.CharField()
-    patient_id_number = serializers.SerializerMethodField(help_text="Masked.")
+    patient_id_number = serializers.SerializerMethodField(allow_null=True, help_text="Masked.")
     admission_date = serializers.DateField()
     discharge_date = serializers.DateField(allow_null=True)
     diagnosis_code = serializers.CharField()
@@ -95,25 +96,25 @@ class ClaimOut(serializers.Serializer):
     transfer_from = serializers.CharField()
     line_count = serializers.IntegerField()
     total = serializers.DecimalField(max_digits=16, decimal_places=2, help_text="Sum of the claim's lines.")
-    deducted = serializers.SerializerMethodField(help_text=NOT_YET)
-    fund_payable = serializers.SerializerMethodField(help_text=NOT_YET + " The basic fund's part (F).")
-    large_expense_payable = serializers.SerializerMethodField(help_text=NOT_YET + " The large-expense tier (G).")
-    calculation = serializers.SerializerMethodField(help_text=(
+    deducted = serializers.SerializerMethodField(allow_null=True, help_text=NOT_YET)
+    fund_payable = serializers.SerializerMethodField(allow_null=True, help_text=NOT_YET + " The basic fund's part (F).")
+    large_expense_payable = serializers.SerializerMethodField(allow_null=True, help_text=NOT_YET + " The large-expense tier (G).")
+    calculation = serializers.SerializerMethodField(allow_null=True, help_text=(
         "The steps of the benefit calculation on what remains after the findings; null until the calculation "
         "runs on the batch (next release)."))
 
     def get_patient_id_number(self, claim) -> str:
         return mask_id_number(claim.patient_id_number)
 
-    @extend_schema_field(OpenApiTypes.DECIMAL)
+    @extend_schema_field(MONEY)
     def get_deducted(self, claim) -> str | None:
         return None
 
-    @extend_schema_field(OpenApiTypes.DECIMAL)
+    @extend_schema_field(MONEY)
     def get_fund_payable(self, claim) -> str | None:
         return None
 
-    @extend_schema_field(OpenApiTypes.DECIMAL)
+    @extend_schema_field(MONEY)
     def get_large_expense_payable(self, claim) -> str | None:
         return None
 

@@ -46,6 +46,7 @@ ERRORS = {
 
 class BatchListView(APIView):
     parser_classes = [MultiPartParser, FormParser]
+    pagination_class = Pagination  # documents the list as paged (count, next, previous, results)
 
     @extend_schema(tags=TAG, summary="The batches you may see, newest first", parameters=[
         OpenApiParameter("status", str, enum=ClaimBatch.Status.values),
@@ -56,7 +57,7 @@ class BatchListView(APIView):
         access_batches(request.user)
         filterset = BatchFilter(request.query_params or None,
                                 queryset=batches_visible_to(request.user).select_related("provider", "uploaded_by"))
-        paginator = Pagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(filterset.qs, request, view=self)
         return paginator.get_paginated_response(BatchOut(page, many=True, context={"request": request}).data)
 
@@ -85,6 +86,7 @@ class BatchDetailView(APIView):
 
 
 class BatchClaimsView(APIView):
+    pagination_class = Pagination
     @extend_schema(tags=TAG, summary="A batch's claims in claim_no order",
                    description="Empty unless the batch was accepted. The money of each claim (`deducted`, "
                                "`fund_payable`, `large_expense_payable`, `calculation`) is null until the review "
@@ -92,17 +94,18 @@ class BatchClaimsView(APIView):
                    responses={200: ClaimOut(many=True), 401: ERRORS[401], 403: ERRORS[403], 404: ERRORS[404]})
     def get(self, request, pk):
         batch = access_batch(request.user, pk)
-        paginator = Pagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(batch_claims(batch), request, view=self)
         return paginator.get_paginated_response(ClaimOut(page, many=True).data)
 
 
 class BatchErrorsView(APIView):
+    pagination_class = Pagination
     @extend_schema(tags=TAG, summary="A rejected batch's error report, in file order",
                    responses={200: BatchErrorOut(many=True), 401: ERRORS[401], 403: ERRORS[403], 404: ERRORS[404]})
     def get(self, request, pk):
         batch = access_batch(request.user, pk)
-        paginator = Pagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(batch_errors(batch), request, view=self)
         return paginator.get_paginated_response(BatchErrorOut(page, many=True).data)
 

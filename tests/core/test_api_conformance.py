@@ -96,6 +96,8 @@ def real_ids(request):
             return {"id": PersonFactory(employer_code=employer.uscc).pk}
         if path.startswith("/api/v1/enrollment/employers/"):
             return {"id": employer.pk}
+        if path.startswith("/api/v1/settlement/batches/"):
+            return {"id": _claim_batch(request.getfixturevalue("provider_user")).pk}
         if path.startswith("/api/v1/core/audit-entries/"):
             add_persons(clerk, employer)
             return {"seq": AuditEntry.objects.order_by("-seq").values_list("seq", flat=True)[0]}
@@ -103,6 +105,20 @@ def real_ids(request):
 
     made = {}
     return lambda path: made[path] if path in made else made.setdefault(path, ids_for(path))
+
+
+def _claim_batch(provider_user):
+    """A checked batch of the provider persona's provider, with one claim."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from core.providers import grant_provider_access
+    from settlement.services import check_batch, upload_batch
+    from tests.factories import ProviderFactory
+    from tests.settlement.files import csv_bytes, line
+
+    grant_provider_access(user=provider_user, provider=ProviderFactory(), actor=None)
+    batch = upload_batch(actor=provider_user, file=SimpleUploadedFile("c.csv", csv_bytes([line()])), period="2026-10")
+    return check_batch(batch=batch)
 
 
 def _call(case, caller, app):
