@@ -3,6 +3,7 @@
     make bench                       # 100k, 300k and 1M persons, then the audit writer
     make bench BENCH_ARGS="--sizes 100000"
     make bench BENCH_ARGS="--parts audit"   # only the audit writer (8 writers, keyed vs plain hash)
+    make bench BENCH_ARGS="--parts settlement --settlement-lines 100000"   # only a provider's claims upload
 """
 
 import argparse
@@ -42,8 +43,11 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="100000,300000,1000000")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
-    parser.add_argument("--parts", default="reconcile,audit,calculation,eligibility",
-                        help="reconcile (with search), audit, calculation, eligibility (loaders and coverage)")
+    parser.add_argument("--parts", default="reconcile,audit,calculation,eligibility,settlement",
+                        help="reconcile (with search), audit, calculation, eligibility (loaders and coverage), "
+                             "settlement (a provider's claims upload)")
+    parser.add_argument("--settlement-lines", default="100000,500000",
+                        help="claim lines of the claims-upload bench, comma-separated")
     args = parser.parse_args()
     parts = set(args.parts.split(","))
     if "reconcile" in parts:
@@ -61,7 +65,31 @@ def main() -> int:
     if "eligibility" in parts:
         print()
         eligibility(args)
+    if "settlement" in parts:
+        print()
+        settlement(args)
     return 0
+
+
+def settlement(args) -> None:
+    """A provider's claims upload and its check (bench/settlement_upload.py), in its own scratch database."""
+    env, dsn = scratch_database("verif_bench_settlement")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()  # the demo's identity numbers use the project's modules
+    from bench import settlement_upload
+
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        figures = settlement_upload.run(env, dsn, [int(n) for n in args.settlement_lines.split(",")], Path(tmp))
+    settlement_upload.print_figures(figures)
+    if not args.keep:
+        from urllib.parse import urlsplit, urlunsplit
+
+        from bench.reconcile import sql_command
+
+        sql_command(urlunsplit(urlsplit(dsn)._replace(path="/postgres")),
+                    "DROP DATABASE IF EXISTS verif_bench_settlement WITH (FORCE)")
 
 
 def eligibility(args) -> None:

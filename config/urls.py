@@ -11,6 +11,7 @@ api_v1 = [
     path("core/", include("core.api_views")),
     path("enrollment/", include("enrollment.api.urls")),
     path("eligibility/", include("eligibility.api.urls")),
+    path("settlement/", include("settlement.api.views")),
 ]
 
 urlpatterns = [
@@ -23,6 +24,7 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("enrollment/", include("enrollment.urls")),
     path("eligibility/", include("eligibility.urls")),
+    path("settlement/", include("settlement.urls")),
     path("supervision/", include("supervision.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
