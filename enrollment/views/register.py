@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -60,6 +61,29 @@ def person_export_row(person: Person) -> tuple:
             row["employer_code"], row["status_label"], row["status_date"])
 
 
+def describe_query(parsed) -> str:
+    """What kind of search the page did, in words (the page says it above the results)."""
+    if parsed is None:
+        return ""
+    values = {"q": parsed.value, "name": parsed.name, "initials": parsed.initials}
+    if parsed.kind == "name":
+        return gettext("Names containing “%(q)s”: those that start with it first.") % values
+    if parsed.kind == "initials":
+        return gettext("Pinyin initials starting with “%(q)s”") % values
+    if parsed.kind == "last_four":
+        if parsed.name:
+            return gettext("Identity numbers ending in “%(q)s”, with “%(name)s” in the name") % values
+        if parsed.initials:
+            return gettext("Identity numbers ending in “%(q)s”, with pinyin initials starting with “%(initials)s”"
+                           ) % values
+        return gettext("Identity numbers ending in “%(q)s”, then those starting with it") % values
+    if parsed.name:
+        return gettext("Identity number “%(q)s”, with “%(name)s” in the name") % values
+    if parsed.initials:
+        return gettext("Identity number “%(q)s”, with pinyin initials starting with “%(initials)s”") % values
+    return gettext("Identity numbers starting with “%(q)s”") % values
+
+
 def _search_text(request) -> str:
     form = PersonSearchForm(request.GET)
     return form.cleaned_data["q"] if form.is_valid() else ""
@@ -71,7 +95,8 @@ def person_search(request):
     query = form.cleaned_data["q"] if form.is_valid() else ""
     page = peek_page(search_persons(user=request.user, query=query), request.GET.get("page"), PAGE_SIZE)
     parsed = parse_person_query(query)
-    context = {"form": form, "query": query, "parsed": parsed, "page_obj": page,
+    context = {"form": form, "query": query, "parsed": parsed, "search_kind": describe_query(parsed),
+               "page_obj": page,
                "rows": [person_row(p) for p in page],
                "whole_number_needed": partial_number_hidden(request.user, parsed)}
     if _is_htmx(request) and request.headers.get("HX-Target") == "results":
@@ -91,7 +116,7 @@ def _audited_query(query: str) -> str:
     """The search text as the export's audit entry keeps it: a long identity-number prefix masked."""
     parsed = parse_person_query(query)
     if parsed and parsed.kind == "id_number" and len(parsed.value) > 8:
-        return mask_id_number(parsed.value)
+        return " ".join(part for part in (mask_id_number(parsed.value), parsed.name, parsed.initials) if part)
     return query
 
 
