@@ -56,18 +56,39 @@ def _setup_django() -> None:
 
 
 @contextmanager
-def scratch_database(suffix: str = "_bench_search"):
-    """A freshly migrated database of its own for the duration of the block, dropped afterwards."""
+def scratch_database(suffix: str = "_bench_search", *, keep: bool = False, reuse: bool = False):
+    """A freshly migrated database of its own for the duration of the block, dropped afterwards
+    (unless `keep`). With `reuse`, a database kept by an earlier run is used as it is: yields
+    (name, True) then, else (name, False)."""
     from django.db import connection
 
     settings_dict = connection.settings_dict
+    old_name = settings_dict["NAME"]
+    name = f"{old_name}{suffix}"
+    if reuse:
+        with connection.cursor() as cur:
+            cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+            exists = cur.fetchone() is not None
+        if exists:
+            connection.close()
+            settings_dict["NAME"] = name
+            try:
+                yield name, True
+            finally:
+                connection.close()
+                settings_dict["NAME"] = old_name
+            return
     old_test = dict(settings_dict.get("TEST") or {})
-    settings_dict["TEST"] = {**old_test, "NAME": f"{settings_dict['NAME']}{suffix}"}
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    settings_dict["TEST"] = {**old_test, "NAME": name}
+    created_from = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
     try:
-        yield settings_dict["NAME"]
+        yield settings_dict["NAME"], False
     finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+        if keep:
+            connection.close()
+            settings_dict["NAME"] = created_from
+        else:
+            connection.creation.destroy_test_db(created_from, verbosity=0)
         settings_dict["TEST"] = old_test
 
 
@@ -133,7 +154,7 @@ def bench_employers(n: int) -> list[dict]:
 
     rows = demo.employers(n)
     for i, row in enumerate(rows):
-        district = DISTRICTS[(i * 7) % len(DISTRICTS)]
+        district = DISTRICTS[(i * 5) % len(DISTRICTS)]
         row["name"] = row["name"].replace("示范市", f"示范市{district}", 1)
     return rows
 
@@ -204,16 +225,29 @@ def fill_persons(n: int, *, sample_size: int = 2000) -> tuple[float, list[dict],
         for _index_name, definition in secondary:
             cur.execute(definition)
         indexed = time.perf_counter()
-        cur.execute("SELECT id_number, name, name_initials FROM enrollment_person TABLESAMPLE BERNOULLI (%s) LIMIT %s",
-                    [min(100.0, 100.0 * sample_size * 20 / max(n, 1)), sample_size])
-        sample = [{"id_number": i, "name": nm, "name_initials": ini} for i, nm, ini in cur.fetchall()]
     print(f"  generated {n:,} persons in {generated - started:.1f} s, indexed in {indexed - generated:.1f} s",
           file=sys.stderr)
+    sample = sample_persons(n, sample_size)
     for row in sample:
         check_id_number(row["id_number"])
         if pinyin_initials(row["name"]) != row["name_initials"]:
             raise RuntimeError(f"the initials of {row['name']} differ from pinyin_initials")
     return indexed - started, sample, words["employer_rows"]
+
+
+def sample_persons(n: int, sample_size: int = 2000) -> list[dict]:
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT id_number, name, name_initials FROM enrollment_person TABLESAMPLE BERNOULLI (%s) LIMIT %s",
+                    [min(100.0, 100.0 * sample_size * 20 / max(n, 1)), sample_size])
+        return [{"id_number": i, "name": nm, "name_initials": ini} for i, nm, ini in cur.fetchall()]
+
+
+def kept_employers() -> list[dict]:
+    from enrollment.models import Employer
+
+    return list(Employer.objects.values("uscc", "name"))
 
 
 def analyze() -> float:
@@ -324,14 +358,20 @@ def plans(texts: dict[str, list[str]], user) -> dict[str, str]:
             for kind, kind_texts in texts.items()}
 
 
-def run(n_persons: int, queries: int = 50, show_plans: bool = False) -> dict:
+def run(n_persons: int, queries: int = 50, show_plans: bool = False, keep: bool = False, reuse: bool = False) -> dict:
     _setup_django()
     from django.contrib.auth import get_user_model
 
-    with scratch_database() as database:
-        fill_seconds, sample, employers = fill_persons(n_persons)
+    with scratch_database(keep=keep, reuse=reuse) as (database, reused):
+        if reused:
+            from enrollment.models import Person
+
+            n_persons = Person.objects.count()
+            fill_seconds, sample, employers = 0.0, sample_persons(n_persons), kept_employers()
+        else:
+            fill_seconds, sample, employers = fill_persons(n_persons)
         analyze_seconds = analyze()
-        user = get_user_model().objects.create_user("bench_search", is_superuser=True)
+        user, _ = get_user_model().objects.get_or_create(username="bench_search", defaults={"is_superuser": True})
         texts = search_texts(sample, employers, queries)
         timings = time_searches(texts, user)
         for kind, page in time_pages(texts, user).items():
@@ -353,8 +393,10 @@ def main(argv=None) -> int:
     parser.add_argument("--queries", type=int, default=50, help="searches of each kind")
     parser.add_argument("--plans", action="store_true", help="print the query plan of one search of each kind")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch database for --reuse")
+    parser.add_argument("--reuse", action="store_true", help="search the database an earlier --keep run left")
     args = parser.parse_args(argv)
-    result = run(args.persons, queries=args.queries, show_plans=args.plans)
+    result = run(args.persons, queries=args.queries, show_plans=args.plans, keep=args.keep, reuse=args.reuse)
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
         return 0 if result["ok"] else 1

@@ -27,17 +27,19 @@ class ExportForm(forms.Form):
 class EmployerFilter(django_filters.FilterSet):
     """Employers by any part of the code or the name and by status: the employer list page and the API."""
 
+    # The status first: the search lists its first matches (selectors.register.search_employers), which
+    # must be among the employers of the status asked for.
+    status = django_filters.ChoiceFilter(choices=Employer.Status.choices, label=_("Status"),
+                                         empty_label=_("All"))
     q = django_filters.CharFilter(
         method="filter_q", max_length=200, label=_("Code or name"),
         help_text=_("Any part of the name or of the unified social credit code."),
         widget=forms.TextInput(attrs={"type": "search", "data-search": "", "autocomplete": "off"}),
     )
-    status = django_filters.ChoiceFilter(choices=Employer.Status.choices, label=_("Status"),
-                                         empty_label=_("All"))
 
     class Meta:
         model = Employer
-        fields = ["q", "status"]
+        fields = ["status", "q"]
 
     def filter_q(self, queryset, name, value):
         return search_employers(queryset, value)

@@ -77,4 +77,5 @@ SPEC = KindSpec(
     demo=demo,
     before_review=before_review,
     has_roster=True,
+    started_from=frozenset({"employer", "person"}),
 )

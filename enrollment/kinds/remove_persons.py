@@ -117,4 +117,6 @@ SPEC = KindSpec(
     outcome_lines=outcome_lines,
     payload_template="enrollment/applications/kinds/remove_persons.html",
     demo=demo,
+    started_from=frozenset({"employer", "person"}),
+    persons_field="id_numbers",
 )

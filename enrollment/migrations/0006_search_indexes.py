@@ -5,7 +5,8 @@ A part of a name is found through the grams of the text (each character and each
 characters) kept in a generated text[] column with a GIN index: pg_trgm would not do, since it
 drops CJK characters under a C or POSIX ctype (pgserver, many servers) and needs three characters.
 A person's grams leave out the name's first character: a name that starts with the text is found on
-the name's prefix index, in name order, and the grams only find the rest (selectors.register).
+the name's prefix index, in name order, and the grams only find the rest (selectors.register). An
+employer's grams add the runs of three characters of its credit code.
 """
 
 import django.contrib.postgres.fields
@@ -32,12 +33,28 @@ LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
         RETURN grams;
     END
 $$;
+CREATE OR REPLACE FUNCTION enrollment_trigrams(value text) RETURNS text[]
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    -- Each run of three adjacent characters: 91320 -> {913, 132, 320}.
+    DECLARE
+        grams text[] := '{}';
+    BEGIN
+        FOR i IN 1..char_length(value) - 2 LOOP
+            grams := grams || substr(value, i, 3);
+        END LOOP;
+        RETURN grams;
+    END
+$$;
 CREATE OR REPLACE FUNCTION enrollment_employer_grams(name text, uscc text) RETURNS text[]
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT coalesce(enrollment_grams(name), '{}') || coalesce(enrollment_grams(uscc), '{}')
+    -- The name's characters and pairs, the credit code's runs of three: a pair of a code's 31
+    -- characters is in too many codes to narrow a search, three of them are not (and a name's
+    -- grams never have three characters, so the two cannot be confused).
+    SELECT coalesce(enrollment_grams(name), '{}') || coalesce(enrollment_trigrams(uscc), '{}')
 $$;
 """
-DROP_FUNCTIONS = "DROP FUNCTION IF EXISTS enrollment_employer_grams; DROP FUNCTION IF EXISTS enrollment_grams;"
+DROP_FUNCTIONS = ("DROP FUNCTION IF EXISTS enrollment_employer_grams; DROP FUNCTION IF EXISTS enrollment_trigrams; "
+                  "DROP FUNCTION IF EXISTS enrollment_grams;")
 
 
 class Migration(migrations.Migration):
@@ -68,6 +85,12 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="employer",
             index=django.contrib.postgres.indexes.GinIndex(fields=["search_grams"], name="employer_search_grams_idx"),
+        ),
+        migrations.RemoveIndex(model_name="person", name="person_initials_prefix_idx"),
+        migrations.AddIndex(
+            model_name="person",
+            index=models.Index(fields=["name_initials", "name"], name="person_initials_prefix_idx",
+                               opclasses=["varchar_pattern_ops", "varchar_pattern_ops"]),
         ),
         migrations.AddIndex(
             model_name="person",

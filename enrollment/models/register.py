@@ -34,7 +34,7 @@ class Grams(Func):
 
 
 class EmployerGrams(Func):
-    """Grams of an employer's name and of its credit code together (migration 0006)."""
+    """Grams of an employer's name, and runs of three characters of its credit code (migration 0006)."""
 
     function = "enrollment_employer_grams"
     output_field = ArrayField(models.TextField())
@@ -138,8 +138,10 @@ class Person(models.Model):
             # Person search: name prefix, pinyin-initials prefix (张三 ↔ zs). The identity-number prefix
             # uses the varchar_pattern_ops index Django adds for the unique id_number by itself.
             models.Index(fields=["name"], name="person_name_prefix_idx", opclasses=["varchar_pattern_ops"]),
-            models.Index(fields=["name_initials"], name="person_initials_prefix_idx",
-                         opclasses=["varchar_pattern_ops"]),
+            # The initials index carries the name too, so that a page of a common prefix (w: every 王)
+            # comes off it in (initials, name) order without sorting each run of equal initials.
+            models.Index(fields=["name_initials", "name"], name="person_initials_prefix_idx",
+                         opclasses=["varchar_pattern_ops", "varchar_pattern_ops"]),
             # An employer's staff list.
             models.Index(fields=["employer_code", "name"], name="person_employer_idx"),
             # Person search by a part of the name that is not its start (selectors.register).

@@ -5,7 +5,9 @@ reveal_id_number (permission-checked and audited). Access is checked by the sele
 access_* functions these views call.
 """
 
-from django.http import HttpResponseBadRequest
+from urllib.parse import urlencode
+
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -19,11 +21,17 @@ from core.errors import PermissionDenied
 from core.exports import export_response
 from core.masking import mask_id_number
 from core.paging import peek_page
+from core.roles import has_role
 
+from ..forms.fields import OFFERED
 from ..forms.register import EmployerFilter, ExportForm, PersonSearchForm
+from ..kinds import KINDS
 from ..models import Employer, Person, PersonStatus
+from ..models.applications import CLERKS
 from ..permissions import access_employer, access_person, can_reveal_id_number
 from ..selectors.register import (
+    EMPLOYERS_LISTED,
+    employer_matches_capped,
     employer_staff,
     employers_visible_to,
     mask_numbers_in,
@@ -31,6 +39,7 @@ from ..selectors.register import (
     parse_person_query,
     partial_number_hidden,
     person_overview,
+    search_employers,
     search_persons,
     staff_counts,
 )
@@ -67,7 +76,7 @@ def describe_query(parsed) -> str:
         return ""
     values = {"q": parsed.value, "name": parsed.name, "initials": parsed.initials}
     if parsed.kind == "name":
-        return gettext("Names containing “%(q)s”: those that start with it first.") % values
+        return gettext("Names starting with “%(q)s”, then the names that have it further on") % values
     if parsed.kind == "initials":
         return gettext("Pinyin initials starting with “%(q)s”") % values
     if parsed.kind == "last_four":
@@ -134,6 +143,28 @@ def person_search_export(request):
                            rows=rows, sheet_title=str(_("Persons")))
 
 
+def start_links(user, *, person: Person | None = None, employer: Employer | None = None) -> list[dict]:
+    """The applications a clerk can start from a person's page (person given, with the person's
+    employer if registered) or an employer's page, with what the register knows filled in: each
+    kind that declares the page in KindSpec.started_from."""
+    if not has_role(user, *CLERKS):
+        return []
+    page = "person" if person is not None else "employer"
+    links = []
+    for spec in KINDS.values():
+        if page not in spec.started_from:
+            continue
+        params = {"kind": spec.kind}
+        if person is not None and spec.persons_field:
+            params["person"] = person.pk
+        if employer is not None:
+            params["employer"] = employer.pk
+        links.append({"kind": spec.kind, "label": spec.label,
+                      "url": f"{reverse('enrollment:application_create')}?{urlencode(params)}",
+                      "takes_staff": bool(spec.persons_field)})
+    return links
+
+
 def _link(url_name: str, pk: int, fallback: str) -> str:
     try:
         return reverse(url_name, args=[pk])
@@ -155,6 +186,7 @@ def _render_person(request, person: Person, revealed: str = ""):
         "person": person, "id_number_masked": mask_id_number(person.id_number), "revealed": revealed,
         "can_reveal": can_reveal_id_number(request.user), **overview,
         "applications": applications, "discrepancies": discrepancies,
+        "start_links": start_links(request.user, person=person, employer=overview["employer"]),
     }
     response = render(request, "enrollment/register/person_detail.html", context)
     if revealed:
@@ -185,8 +217,25 @@ def person_reveal_id_number(request, pk):
 def employer_list(request):
     filterset = EmployerFilter(request.GET or None, queryset=employers_visible_to(request.user))
     page = peek_page(filterset.qs, request.GET.get("page"), PAGE_SIZE)
-    return render(request, "enrollment/register/employer_list.html",
-                  {"filter": filterset, "page_obj": page, "statuses": Employer.Status.choices})
+    searched = filterset.is_bound and filterset.is_valid() and bool(filterset.form.cleaned_data.get("q"))
+    return render(request, "enrollment/register/employer_list.html", {
+        "filter": filterset, "page_obj": page, "statuses": Employer.Status.choices,
+        "capped": searched and employer_matches_capped(page), "listed": EMPLOYERS_LISTED})
+
+
+@require_GET
+def employer_pick(request):
+    """The employers whose name or credit code contains the text, as the options of the intake form's
+    employer picker (forms.fields.EmployerPicker): at most OFFERED, and a word when there are more."""
+    employers = employers_visible_to(request.user).only("id", "uscc", "name", "status")
+    text = (request.GET.get("q") or "").strip()[:200]
+    if not text:
+        return HttpResponse("")
+    found = list(search_employers(employers, text)[:OFFERED + 1])
+    response = render(request, "enrollment/register/_employer_options.html",
+                      {"employers": found[:OFFERED], "more": len(found) > OFFERED, "q": text})
+    response["Cache-Control"] = "private, no-cache"
+    return response
 
 
 @require_GET
@@ -194,8 +243,10 @@ def employer_detail(request, pk):
     employer = access_employer(request.user, pk)
     page = peek_page(employer_staff(employer), request.GET.get("page"), PAGE_SIZE)
     counts = staff_counts(employer)
+    links = start_links(request.user, employer=employer)
     return render(request, "enrollment/register/employer_detail.html", {
         "employer": employer, "page_obj": page, "rows": [person_row(p) for p in page],
+        "start_links": links, "staff_kinds": [link for link in links if link["takes_staff"]],
         "counts": counts, "status_counts": [(value, label, counts.get(value, 0)) for value, label in
                                             PersonStatus.choices],
         "scheme_labels": [Employer.Scheme(s).label for s in employer.schemes if s in Employer.Scheme.values],

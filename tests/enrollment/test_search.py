@@ -185,7 +185,7 @@ def test_pages_run_on_from_the_names_that_start_with_the_text_to_those_that_have
         assert page.has_next() == (number < 3)
     assert pages == [50, 50, 30]
     assert seen[:70] == sorted(starting, key=lambda p: (p.name.encode(), p.pk))
-    assert seen[70:] == sorted(further, key=lambda p: (p.name.encode(), p.pk))
+    assert seen[70:] == sorted(further, key=lambda p: p.pk)  # then in the order of registration
 
 
 def test_a_page_deep_in_the_second_tier_skips_the_first_tier_by_counting_it(clerk, django_assert_num_queries):
@@ -374,16 +374,39 @@ def test_employers_are_found_by_any_part_of_the_name(clerk, employers, text, exp
 
 def test_employers_are_found_by_any_part_of_the_credit_code_in_either_case(clerk, employers):
     target = employers["示范市华信科技有限公司"]
-    for fragment in (target.uscc[:6], target.uscc[5:11], target.uscc[-4:], target.uscc[7:12].lower(), target.uscc):
+    for fragment in (target.uscc[:6], target.uscc[5:11], target.uscc[-4:], target.uscc[7:12].lower(), target.uscc,
+                     target.uscc[3:5]):
         found = list(search_employers(employers_visible_to(clerk), fragment))
         assert target in found, fragment
         assert all(fragment.upper() in e.uscc or fragment in e.name for e in found)
+
+
+def test_a_common_part_lists_the_first_matches_found_and_says_so(clerk, client_for, employers, monkeypatch):
+    from enrollment.selectors import register
+
+    monkeypatch.setattr(register, "EMPLOYERS_LISTED", 2)
+    found = list(search_employers(employers_visible_to(clerk), "有限公司"))
+    assert len(found) == 3  # the cap and one more, to know there are more
+    response = client_for(clerk).get(reverse("enrollment:employer_list"), {"q": "有限公司"})
+    assert response.context["capped"]
+    assert 'role="status"' in response.content.decode()
+    response = client_for(clerk).get(reverse("enrollment:employer_list"), {"q": "泰和东方"})
+    assert not response.context["capped"]
 
 
 def test_an_employer_part_is_looked_up_in_the_grams_index(clerk, employers):
     with connection.cursor() as cur:
         cur.execute("SET LOCAL enable_seqscan = off")
         cur.execute("SET LOCAL enable_indexscan = off")
-    plan = search_employers(Employer.objects.all(), "泰和东方").explain()
-    assert "Bitmap Index Scan on employer_search_grams_idx" in plan
+    assert "Bitmap Index Scan on employer_search_grams_idx" in search_employers(Employer.objects.all(), "泰和东方").explain()
+    target = employers["示范市华信科技有限公司"]
+    assert "Bitmap Index Scan on employer_search_grams_idx" in search_employers(
+        Employer.objects.all(), target.uscc[4:12]).explain()
+
+
+def test_an_employers_grams_hold_the_names_pairs_and_the_codes_runs_of_three(employers):
+    employer = Employer.objects.get(name="泰和物流有限公司")
+    assert {"泰", "泰和", "和物", "司"} <= set(employer.search_grams)
+    assert {employer.uscc[i:i + 3] for i in range(16)} <= set(employer.search_grams)
+    assert employer.uscc[:2] not in employer.search_grams  # pairs of a code are not kept
 
