@@ -100,13 +100,17 @@ document.addEventListener("change", function (e) {
   function watched(form) { return form && !form.matches("[data-language-switch], [role=search], .filters"); }
   document.addEventListener("input", function (e) { if (watched(e.target.form)) dirty.add(e.target.form); });
   document.addEventListener("change", function (e) { if (watched(e.target.form)) dirty.add(e.target.form); });
-  document.addEventListener("submit", function (e) {
-    const form = e.target;
-    if (form.matches("[data-language-switch]")) {
+  document.addEventListener("submit", function (e) { dirty.delete(e.target); });
+  function setup(form) {
+    const button = form.querySelector("[data-switch]");
+    if (!button) return;
+    button.hidden = false;
+    button.addEventListener("click", function () {
       const pending = Array.from(dirty).some(function (f) { return document.contains(f); });
-      if (pending && !window.confirm(form.dataset.confirm)) e.preventDefault();
-    } else {
-      dirty.delete(form);
-    }
-  });
+      if (pending && !window.confirm(form.dataset.confirm)) return;
+      form.submit();
+    });
+  }
+  function init() { document.querySelectorAll("[data-language-switch]").forEach(setup); }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init); else init();
 })();

@@ -410,3 +410,21 @@ def test_an_employers_grams_hold_the_names_pairs_and_the_codes_runs_of_three(emp
     assert {employer.uscc[i:i + 3] for i in range(16)} <= set(employer.search_grams)
     assert employer.uscc[:2] not in employer.search_grams  # pairs of a code are not kept
 
+
+
+@pytest.mark.parametrize("text, kind, words", [
+    ("王", "name", "Names starting with “王”, then the names that have it further on"),
+    ("1234", "last_four", "Identity numbers ending in “1234”, then those starting with it"),
+    ("王 1234", "last_four", "Identity numbers ending in “1234”, with “王” in the name"),
+    ("zs 1234", "last_four", "Identity numbers ending in “1234”, with pinyin initials starting with “zs”"),
+    ("zs", "initials", "Pinyin initials starting with “zs”"),
+    ("3209", "last_four", "Identity numbers ending in “3209”, then those starting with it"),
+])
+def test_the_page_says_what_kind_of_search_it_did(clerk, client_for, english_pages, text, kind, words):
+    html = client_for(clerk).get(reverse("enrollment:person_search"), {"q": text}).content.decode()
+    assert f'id="search-kind" data-kind="{kind}">{words}</p>' in html
+
+
+def test_the_page_says_how_to_search_with_a_name_and_digits(clerk, client_for, english_pages):
+    html = client_for(clerk).get(reverse("enrollment:person_search"), {"q": "王 12345"}).content.decode()
+    assert "With a name, type the last four characters of the identity number or the whole number" in html
