@@ -228,8 +228,11 @@ def employer_list(request):
     filterset = EmployerFilter(request.GET or None, queryset=employers_visible_to(request.user))
     page = peek_page(filterset.qs, request.GET.get("page"), PAGE_SIZE)
     searched = filterset.is_bound and filterset.is_valid() and bool(filterset.form.cleaned_data.get("q"))
+    base = reverse("enrollment:employer_detail", args=[0]).removesuffix("0/")  # as person_rows
+    rows = [{"obj": e, "url": f"{base}{e.pk}/", "status_label": e.get_status_display(),
+             "registered_on": e.registered_on.isoformat() if e.registered_on else "—"} for e in page]
     return render(request, "enrollment/register/employer_list.html", {
-        "filter": filterset, "page_obj": page, "statuses": Employer.Status.choices,
+        "filter": filterset, "page_obj": page, "rows": rows, "statuses": Employer.Status.choices,
         "capped": searched and employer_matches_capped(page), "listed": EMPLOYERS_LISTED})
 
 
