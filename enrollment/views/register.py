@@ -27,8 +27,8 @@ from ..forms.fields import OFFERED
 from ..forms.register import EmployerFilter, ExportForm, PersonSearchForm
 from ..kinds import KINDS
 from ..models import Employer, Person, PersonStatus
-from ..models.register import Gender, InsuranceType
 from ..models.applications import CLERKS
+from ..models.register import Gender, InsuranceType
 from ..permissions import access_employer, access_person, can_reveal_id_number
 from ..selectors.register import (
     EMPLOYERS_LISTED,
