@@ -126,7 +126,7 @@ def test_a_person_whose_first_status_starts_after_the_date_is_not_covered(hospit
 def test_an_unknown_person_is_not_registered(hospital):
     body = ask(hospital, "11010519491231002X").json()
     assert body == {"covered": False, "policy": None, "measures": [], "reason": {
-        "code": "not_registered", "message": "No insured person with this identity number is in the register."},
+        "code": "not_registered", "message": "参保登记中没有此身份证号码的参保人。"},
         "benefits": None}
 
 
