@@ -83,7 +83,7 @@ def test_after_migrate_the_groups_hold_permissions_of_apps_after_core():
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("role, shown, hidden", [
-    ("reviewer", "My open cases", "The provider portal"),
+    ("reviewer", "Waiting for my review", "The provider portal"),
     ("provider", "The provider portal", "My open cases"),
     ("settlement_auditor", "Use the menu above to start.", "My open cases"),
 ])
