@@ -287,8 +287,11 @@ def next_steps(app: Application, user, items: list[Material]) -> NextSteps:
 
 
 def _offer(possible: bool, step: Step, waiting: str) -> NextSteps:
-    """The step when the user may take it; else what the case waits for."""
-    return NextSteps((step,)) if possible else NextSteps(waiting=waiting)
+    """The step when the user may take it, else what the case waits for; a step that is not a move
+    (the checklist, the staff list) comes with the reason it is needed."""
+    if not possible:
+        return NextSteps(waiting=waiting)
+    return NextSteps((step,), "" if step.action in MOVE_ACTIONS else waiting)
 
 
 def _labels(items: list[Material], states: set[str]) -> str:
