@@ -10,7 +10,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import ValidationFailed
@@ -248,42 +248,69 @@ def next_steps(app: Application, user, items: list[Material]) -> NextSteps:
     can succeed: the services refuse the others (a resubmission or a review with a material missing,
     a notice with nothing missing), and the page does not offer them.
     """
-    targets = set(allowed_targets(app, user))
-    clerk_edits = app.status in Application.EDITABLE_STATES and has_role(user, *CLERKS)
-    not_checked = _labels(items, {Material.State.PENDING})
-    not_in_order = _labels(items, {Material.State.PENDING, Material.State.MISSING, Material.State.INVALID})
-    if app.status == Status.DRAFT:
-        return _offer(Status.SUBMITTED in targets, SUBMIT, _t("The window clerk submits the case."))
-    if app.status in (Status.SUBMITTED, Status.RESUBMITTED):
-        if not_checked:
-            return _offer(clerk_edits, CHECKLIST, _t("Check every item of the checklist first; not checked: "
-                                                     "%(items)s.") % {"items": not_checked})
-        if not_in_order:
-            return _offer(Status.INCOMPLETE in targets, NOTICE, _t(
-                "Missing or not valid: %(items)s. The one-time notice lists them for the applicant.")
-                % {"items": not_in_order})
-        blocked = _review_blocked(app)
-        if blocked:
-            return _offer(clerk_edits and spec_for(app.kind).has_roster, ROSTER, blocked)
-        return _offer(Status.UNDER_REVIEW in targets, REVIEW, _t("Every material is in: the review can start."))
-    if app.status == Status.INCOMPLETE:
-        if not_in_order:
-            waiting = _t("Waiting for the applicant to bring: %(items)s (by %(date)s). Tick each item as provided "
-                         "when it is brought; then the case can be resubmitted.") % {
-                "items": not_in_order, "date": app.notice_deadline.isoformat() if app.notice_deadline else "—"}
-            return _offer(clerk_edits, CHECKLIST, waiting)
-        return _offer(Status.RESUBMITTED in targets, RESUBMIT, _t("Every material is in: the case can be resubmitted."))
-    if app.status == Status.UNDER_REVIEW:
-        if Status.APPROVED not in targets:
-            return NextSteps(waiting=_t("Waiting for a reviewer's decision."))
-        if app.created_by_id == getattr(user, "pk", None):
-            return NextSteps(waiting=_t("You entered this application yourself, so you may not decide it: another "
-                                        "reviewer must approve or reject it (segregation of duties)."))
-        return NextSteps((APPROVE, REJECT))
-    if app.status == Status.APPROVED:
-        return _offer(Status.REGISTERED in targets, REGISTER,
-                      _t("Approved: waiting to be applied to the register."))
-    return NextSteps()
+    case = _Case(app, user, set(allowed_targets(app, user)),
+                 app.status in Application.EDITABLE_STATES and has_role(user, *CLERKS),
+                 not_checked=_labels(items, {Material.State.PENDING}),
+                 not_in_order=_labels(items, {Material.State.PENDING, Material.State.MISSING,
+                                              Material.State.INVALID}))
+    by_state = {Status.DRAFT: _draft, Status.SUBMITTED: _checking, Status.RESUBMITTED: _checking,
+                Status.INCOMPLETE: _waiting_for_applicant, Status.UNDER_REVIEW: _deciding,
+                Status.APPROVED: _registering}
+    return by_state[app.status](case) if app.status in by_state else NextSteps()
+
+
+@dataclass(frozen=True)
+class _Case:
+    app: Application
+    user: object
+    targets: set[str]  # the states the user's roles may move the case to
+    clerk_edits: bool  # the user may change the checklist and the staff list now
+    not_checked: str  # the items not checked yet, as the page names them ("" when none)
+    not_in_order: str  # the items not provided in good order (not checked, missing or not valid)
+
+
+def _draft(case: _Case) -> NextSteps:
+    return _offer(Status.SUBMITTED in case.targets, SUBMIT, gettext("The window clerk submits the case."))
+
+
+def _checking(case: _Case) -> NextSteps:
+    if case.not_checked:
+        return _offer(case.clerk_edits, CHECKLIST, gettext(
+            "Check every item of the checklist first; not checked: %(items)s.") % {"items": case.not_checked})
+    if case.not_in_order:
+        return _offer(Status.INCOMPLETE in case.targets, NOTICE, gettext(
+            "Missing or not valid: %(items)s. The one-time notice lists them for the applicant.")
+            % {"items": case.not_in_order})
+    blocked = _review_blocked(case.app)
+    if blocked:
+        return _offer(case.clerk_edits and spec_for(case.app.kind).has_roster, ROSTER, blocked)
+    return _offer(Status.UNDER_REVIEW in case.targets, REVIEW, gettext("Every material is in: the review can start."))
+
+
+def _waiting_for_applicant(case: _Case) -> NextSteps:
+    if case.not_in_order:
+        deadline = case.app.notice_deadline
+        return _offer(case.clerk_edits, CHECKLIST, gettext(
+            "Waiting for the applicant to bring: %(items)s (by %(date)s). Tick each item as provided when it is "
+            "brought; then the case can be resubmitted.")
+            % {"items": case.not_in_order, "date": deadline.isoformat() if deadline else "—"})
+    return _offer(Status.RESUBMITTED in case.targets, RESUBMIT,
+                  gettext("Every material is in: the case can be resubmitted."))
+
+
+def _deciding(case: _Case) -> NextSteps:
+    if Status.APPROVED not in case.targets:
+        return NextSteps(waiting=gettext("Waiting for a reviewer's decision."))
+    if case.app.created_by_id == getattr(case.user, "pk", None):
+        return NextSteps(waiting=gettext(
+            "You entered this application yourself, so you may not decide it: another reviewer must approve or "
+            "reject it (segregation of duties)."))
+    return NextSteps((APPROVE, REJECT))
+
+
+def _registering(case: _Case) -> NextSteps:
+    return _offer(Status.REGISTERED in case.targets, REGISTER,
+                  gettext("Approved: waiting to be applied to the register."))
 
 
 def _offer(possible: bool, step: Step, waiting: str) -> NextSteps:
