@@ -28,7 +28,8 @@ from ..roles import ENROLLMENT_STAFF
 
 __all__ = [
     "ApplicationFilter", "NextSteps", "Step", "application_letters", "applications_visible_to", "current_roster",
-    "home_summary", "next_steps", "queue_counts", "queue_order", "with_time_left",
+    "default_queue", "home_summary", "next_steps", "queue_conditions", "queue_counts", "queue_order", "queue_tabs",
+    "with_time_left",
 ]
 
 Status = Application.Status
@@ -124,11 +125,10 @@ class ApplicationFilter(django_filters.FilterSet):
         model = Application
         fields = ["queue", "status", "kind", "q"]
 
-    def __init__(self, data=None, *args, today: date | None = None, **kwargs):
+    def __init__(self, data=None, *args, today: date | None = None, default: str = "open", **kwargs):
         data = data.copy() if data is not None else {}
-        request = kwargs.get("request")
         if not data.get("queue"):
-            data["queue"] = default_queue(getattr(request, "user", None))
+            data["queue"] = default
         super().__init__(data, *args, **kwargs)
         self.today = today or timezone.localdate()
 

@@ -43,6 +43,7 @@ from ..selectors.applications import (
     application_letters,
     applications_visible_to,
     current_roster,
+    default_queue,
     next_steps,
     queue_order,
     with_time_left,
@@ -60,7 +61,7 @@ def _queue(request):
     require_role(request.user, *ENROLLMENT_STAFF)
     today = timezone.localdate()
     filterset = ApplicationFilter(request.GET or None, queryset=queue_order(applications_visible_to(request.user)),
-                                  request=request, today=today)
+                                  request=request, today=today, default=default_queue(request.user))
     return filterset, today
 
 

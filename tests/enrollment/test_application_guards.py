@@ -400,3 +400,15 @@ def test_the_home_page_query_count_does_not_grow_with_the_cases(role, personas, 
         take_to(add_persons(clerk, employer), state, clerk=clerk, reviewer=reviewer)
     with django_assert_max_num_queries(len(one.captured_queries)):
         assert client.get(reverse("home")).status_code == 200
+
+
+def test_the_api_searches_every_case_and_keeps_open_as_its_default_tab(reviewer, cases):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(reviewer)
+    base = "/api/v1/enrollment/applications/"
+    registered = cases["registered"]
+    found = api.get(base, {"queue": "overdue", "q": registered.number}).json()["results"]
+    assert [a["number"] for a in found] == [registered.number]
+    assert api.get(base).json()["count"] == 6  # open cases, whoever asks
