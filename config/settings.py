@@ -235,6 +235,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "core.tasks.verify_audit_trail",
         "schedule": crontab(hour=int(_audit_hour), minute=int(_audit_minute)),
     },
+    "recheck-received-claim-batches": {
+        "task": "settlement.tasks.recheck_received_batches",
+        "schedule": crontab(minute="*/10"),
+    },
 }
 
 # The audit trail's key (HMAC of every entry and checkpoint) lives outside the database: AUDIT_KEY, or a

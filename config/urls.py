@@ -10,6 +10,8 @@ from core import views as core_views
 api_v1 = [
     path("core/", include("core.api_views")),
     path("enrollment/", include("enrollment.api.urls")),
+    path("eligibility/", include("eligibility.api.urls")),
+    path("settlement/", include("settlement.api.views")),
 ]
 
 urlpatterns = [
@@ -21,6 +23,8 @@ urlpatterns = [
     path("verify/<str:code>", core_views.verify_letter, name="verify_letter"),
     path("healthz", core_views.healthz, name="healthz"),
     path("enrollment/", include("enrollment.urls")),
+    path("eligibility/", include("eligibility.urls")),
+    path("settlement/", include("settlement.urls")),
     path("supervision/", include("supervision.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -111,44 +111,40 @@ class AuditedAdminMixin:
                 record_many(request.user, self._action(objs[0], "deleted"), items)
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Shown, never added, changed or deleted in the admin: what changes only through services
+    (the register, the fund ledger) or never changes (audit entries, issued letters)."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class AuditedAdmin(AuditedAdminMixin, admin.ModelAdmin):
     pass
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdmin):
     """Read-only: the database refuses changes to audit entries anyway."""
 
     list_display = ("seq", "at", "actor_name", "action", "object_type", "object_id")
     list_filter = ("action",)
     search_fields = ("actor_name", "object_id", "action")
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(LetterRecord)
-class LetterRecordAdmin(admin.ModelAdmin):
+class LetterRecordAdmin(ReadOnlyAdmin):
     """Read-only: an issued letter went out on paper; its record and PDF stay as they were."""
 
     list_display = ("number", "kind", "issued_at", "issued_by")
     search_fields = ("number",)
     readonly_fields = [f.name for f in LetterRecord._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(CalendarDay)

@@ -4,11 +4,11 @@ from django.core.exceptions import ValidationError
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import AuditedAdminMixin
+from core.admin import AuditedAdmin, AuditedAdminMixin, ReadOnlyAdmin
 from core.errors import DomainError
 
 from . import calculation
-from .models import FundPayment, PolicyVersion, VisitType
+from .models import CatalogueItem, DiseaseClass, FundPayment, PolicyVersion, Registration, VisitType
 from .services import policies
 
 
@@ -116,7 +116,7 @@ class PolicyVersionAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(FundPayment)
-class FundPaymentAdmin(admin.ModelAdmin):
+class FundPaymentAdmin(ReadOnlyAdmin):
     """Read-only: payments are appended by settlement and determinations, through the services."""
 
     list_display = ("person", "year", "source_type", "source_id", "fund_amount", "large_expense_amount",
@@ -125,11 +125,50 @@ class FundPaymentAdmin(admin.ModelAdmin):
     list_select_related = ("person", "policy_version")
     show_full_result_count = False
 
-    def has_add_permission(self, request):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
+# -- The catalogue, the disease classes, registrations ------------------------------------------------
 
-    def has_delete_permission(self, request, obj=None):
-        return False
+@admin.register(CatalogueItem)
+class CatalogueItemAdmin(AuditedAdmin):
+    """Administrators correct single entries here (audited); whole catalogues come by load_catalogue."""
+
+    list_display = ("item_code", "name", "category", "pay_class", "price_cap", "effective_from", "effective_to")
+    list_filter = ("category", "pay_class")
+    search_fields = ("item_code", "name")
+    show_full_result_count = False
+
+
+class DiseaseClassForm(forms.ModelForm):
+    class Meta:
+        model = DiseaseClass
+        fields = ["category_from", "category_to", "disease_class", "name"]
+
+    def clean(self):
+        data = super().clean()
+        low, high = (data.get("category_from") or "").upper(), (data.get("category_to") or "").upper()
+        if low and high:
+            data["category_from"], data["category_to"] = low, high
+            self.instance.category_from, self.instance.category_to = low, high
+            other = (DiseaseClass.objects.exclude(pk=self.instance.pk)
+                     .filter(category_from__lte=high, category_to__gte=low).first())
+            if other is not None:
+                raise ValidationError(_("The range shares categories with %(other)s.") % {"other": other})
+        return data
+
+
+@admin.register(DiseaseClass)
+class DiseaseClassAdmin(AuditedAdmin):
+    form = DiseaseClassForm
+    list_display = ("category_from", "category_to", "disease_class", "name")
+    list_filter = ("disease_class",)
+
+
+@admin.register(Registration)
+class RegistrationAdmin(ReadOnlyAdmin):
+    """Registrations change through their services (loads, applications, revocation), never here."""
+
+    list_display = ("kind", "number", "person", "approved_on", "valid_from", "valid_to", "measure", "status")
+    list_filter = ("kind", "status", "measure")
+    search_fields = ("number", "person__id_number")
+    list_select_related = ("person",)
+    show_full_result_count = False

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from core.admin import AuditedAdmin
+from core.admin import AuditedAdmin, ReadOnlyAdmin
 
 from .models import Employer, Person
 
@@ -12,18 +12,9 @@ class EmployerAdmin(AuditedAdmin):
 
 
 @admin.register(Person)
-class PersonAdmin(AuditedAdmin):
+class PersonAdmin(ReadOnlyAdmin):
     """Read-only here: the register changes through enrollment's services (audited)."""
 
     list_display = ("__str__", "insurance_type", "status", "status_date")
     list_filter = ("status", "insurance_type")
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

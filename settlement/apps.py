@@ -1,8 +1,9 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-from core.registry import HomePanel
-from core.roles import Role
+from core.registry import HomePanel, NavEntry
+
+from .roles import SETTLEMENT_READERS
 
 
 class SettlementConfig(AppConfig):
@@ -10,4 +11,5 @@ class SettlementConfig(AppConfig):
     verbose_name = _("Settlement")
 
     # What settlement contributes to the kernel (core.registry).
-    home_panels = [HomePanel("settlement/_home_panel.html", (Role.PROVIDER,))]
+    nav_entries = [NavEntry(_("Claim batches"), "settlement:batch_list", SETTLEMENT_READERS)]
+    home_panels = [HomePanel("settlement/_home_panel.html", SETTLEMENT_READERS, "settlement.selectors.home_summary")]

@@ -21,7 +21,7 @@ def _fast_password_hashing(settings):
 
 @pytest.fixture(autouse=True)
 def _migration_data(request):
-    """The data migrations load (the working-day calendar, the demo policy) is there for every database test, even
+    """The data migrations load (the working-day calendar, the demo policy, the disease classes) is there for every database test, even
     after a transactional test earlier on the same worker flushed every table."""
     if request.node.get_closest_marker("django_db") is None and not DB_FIXTURES & set(request.fixturenames):
         yield
@@ -31,12 +31,14 @@ def _migration_data(request):
     from django.apps import apps
 
     from core.models import CalendarYear
-    from eligibility.models import PolicyVersion
+    from eligibility.models import DiseaseClass, PolicyVersion
 
     if not CalendarYear.objects.exists():
         importlib.import_module("core.migrations.0003_seed_calendar").seed(apps, None)
     if not PolicyVersion.objects.exists():
         importlib.import_module("eligibility.migrations.0002_seed_demo_policy").seed(apps, None)
+    if not DiseaseClass.objects.exists():
+        importlib.import_module("eligibility.migrations.0011_seed_disease_classes").seed(apps, None)
     yield
 
 

@@ -1,7 +1,11 @@
-"""Eligibility's models: versioned benefit policies and the fund ledger (the catalogue, disease
-classes and registrations join them in their own modules)."""
+"""Eligibility's models: versioned benefit policies and the fund ledger, the catalogue and the
+disease classes, registrations and the penalty register, and the coverage lookups log."""
 
+from .catalogue import CatalogueItem, DiseaseClass
+from .coverage import CoverageLookup
 from .ledger import FundPayment
 from .policy import PolicyRate, PolicyVersion, VisitType
+from .registrations import Registration, RegistrationVersion
 
-__all__ = ["FundPayment", "PolicyRate", "PolicyVersion", "VisitType"]
+__all__ = ["CatalogueItem", "CoverageLookup", "DiseaseClass", "FundPayment", "PolicyRate", "PolicyVersion",
+           "Registration", "RegistrationVersion", "VisitType"]

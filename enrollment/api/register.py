@@ -141,7 +141,8 @@ class _PersonPage(generics.ListAPIView):
 
 
 class PersonSearch(_PersonPage):
-    """Persons by identity number (or its first digits), name prefix or pinyin initials; numbers masked."""
+    """Persons by any part of the name, the last four characters of the identity number (alone or with a
+    name), the whole number or its first digits, or pinyin initials; numbers masked."""
 
     def persons(self):
         return search_persons(user=self.request.user, query=self.request.query_params.get("q", ""))
@@ -149,7 +150,8 @@ class PersonSearch(_PersonPage):
     @extend_schema(operation_id="enrollment_persons_search", responses={200: PersonListSerializer(many=True),
                                                                         403: NOT_ALLOWED},
                    parameters=[OpenApiParameter("q", OpenApiTypes.STR, description=_(
-                       "An identity number or its first digits, the start of a name, or pinyin initials (zs)."))])
+                       "Any part of a name (王, 小明); the last four characters of the identity number, alone or with a name "
+                       "(1234, 王 1234); the whole number or its first digits; or pinyin initials (zs)."))])
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 

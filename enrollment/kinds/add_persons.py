@@ -83,4 +83,5 @@ SPEC = KindSpec(
     before_review=before_review,
     has_roster=True,
     persons_concerned=persons_concerned,
+    started_from=frozenset({"employer", "person"}),
 )

@@ -16,6 +16,7 @@ from rest_framework import serializers
 from core.errors import ValidationFailed
 from core.masking import mask_id_number
 
+from ..forms.fields import EmployerCodeField
 from ..identity import IdentityError, check_id_number
 from ..models import Application
 
@@ -85,6 +86,11 @@ class KindSpec:
     addressee: Callable[[Application], str] = _the_employer_or_applicant
     # The persons the case concerns, as (name, identity number): listed (masked) on the approval letter.
     persons_concerned: Callable[[Application], list[tuple[str, str]]] = _the_person
+    # Started from a person's or an employer's page with what is known filled in (the intake page's
+    # ?kind=…&person=…&employer=…): the pages that offer it ("person", "employer"), and the intake
+    # form field that takes the chosen persons' identity numbers ("" for none; a Textarea takes several).
+    started_from: frozenset[str] = frozenset()
+    persons_field: str = ""
 
     @property
     def label(self) -> str:
@@ -140,9 +146,9 @@ def case_field(name: str, required: frozenset[str], *, label: Promise | None = N
                help_text: Promise | str = "") -> forms.Field:
     """A case field of the intake form, required when the kind's `required` names it."""
     needed = name in required
-    if name == "employer_code":
-        return forms.CharField(label=label or gettext_lazy("Employer's unified social credit code"), max_length=18,
-                               required=needed, help_text=help_text)
+    if name == "employer_code":  # picked from a list of employers as the clerk types (forms.fields)
+        return EmployerCodeField(label=label or gettext_lazy("Employer"), required=needed,
+                                 **({"help_text": help_text} if help_text else {}))
     if name == "person_id_number":
         return forms.CharField(label=label or gettext_lazy("Insured person's identity number"), max_length=18,
                                required=needed, help_text=help_text)

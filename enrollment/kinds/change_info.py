@@ -85,4 +85,6 @@ SPEC = KindSpec(
     outcome_lines=outcome_lines,
     payload_template="enrollment/applications/kinds/change_info.html",
     demo=demo,
+    started_from=frozenset({"person"}),
+    persons_field="person_id_number",
 )

@@ -122,4 +122,6 @@ SPEC = KindSpec(
     payload_template="enrollment/applications/kinds/remove_persons.html",
     demo=demo,
     persons_concerned=persons_concerned,
+    started_from=frozenset({"employer", "person"}),
+    persons_field="id_numbers",
 )

@@ -1,7 +1,9 @@
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import F, Func
+from django.db.models.functions import Right, Substr
 from django.utils.translation import gettext_lazy as _
 
 
@@ -19,6 +21,23 @@ class PersonStatus(models.TextChoices):
 class Gender(models.TextChoices):
     MALE = "1", _("Male")
     FEMALE = "2", _("Female")
+
+
+class Grams(Func):
+    """The distinct characters and pairs of adjacent characters of a text, as text[] (SQL function of
+    migration 0006): 王小明 -> {王, 王小, 小, 小明, 明}. A GIN index on them finds any part of a name,
+    one character or more, whatever the database's locale (pg_trgm ignores CJK characters under a
+    C or POSIX ctype and needs three characters)."""
+
+    function = "enrollment_grams"
+    output_field = ArrayField(models.TextField())
+
+
+class EmployerGrams(Func):
+    """Grams of an employer's name, and runs of three characters of its credit code (migration 0006)."""
+
+    function = "enrollment_employer_grams"
+    output_field = ArrayField(models.TextField())
 
 
 class Employer(models.Model):
@@ -47,14 +66,19 @@ class Employer(models.Model):
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Any part of the name or the credit code (enrollment.selectors.register.search_employers).
+    search_grams = models.GeneratedField(expression=EmployerGrams(F("name"), F("uscc")),
+                                         output_field=ArrayField(models.TextField()), db_persist=True)
 
     class Meta:
         verbose_name = _("employer")
         verbose_name_plural = _("employers")
         ordering = ["name"]
         indexes = [
-            # Employer list search by name prefix.
+            # The employer list in name order (PatternOrder), a name prefix.
             models.Index(fields=["name"], name="employer_name_prefix_idx", opclasses=["varchar_pattern_ops"]),
+            # search_employers: any part of the name or of the credit code.
+            GinIndex(fields=["search_grams"], name="employer_search_grams_idx"),
         ]
 
     def __str__(self):
@@ -101,6 +125,10 @@ class Person(models.Model):
                                F("employer_code"), F("status"), F("status_date"), F("paid_through")),
         output_field=models.TextField(), db_persist=True,
     )
+    # Grams of the name after its first character: a part of the name that is not its start
+    # (李王芳 for 王芳), searched after the names that start with it (selectors.register).
+    name_grams = models.GeneratedField(expression=Grams(Substr(F("name"), 2)),
+                                       output_field=ArrayField(models.TextField()), db_persist=True)
 
     class Meta:
         verbose_name = _("insured person")
@@ -110,10 +138,18 @@ class Person(models.Model):
             # Person search: name prefix, pinyin-initials prefix (张三 ↔ zs). The identity-number prefix
             # uses the varchar_pattern_ops index Django adds for the unique id_number by itself.
             models.Index(fields=["name"], name="person_name_prefix_idx", opclasses=["varchar_pattern_ops"]),
-            models.Index(fields=["name_initials"], name="person_initials_prefix_idx",
-                         opclasses=["varchar_pattern_ops"]),
+            # The initials index carries the name too, so that a page of a common prefix (w: every 王)
+            # comes off it in (initials, name) order without sorting each run of equal initials.
+            models.Index(fields=["name_initials", "name"], name="person_initials_prefix_idx",
+                         opclasses=["varchar_pattern_ops", "varchar_pattern_ops"]),
             # An employer's staff list.
             models.Index(fields=["employer_code", "name"], name="person_employer_idx"),
+            # Person search by a part of the name that is not its start (selectors.register).
+            GinIndex(fields=["name_grams"], name="person_name_grams_idx"),
+            # Person search by the last four characters of the identity number (alone or with a
+            # name), read in name order.
+            models.Index(Right("id_number", 4), F("name"),
+                         name="person_last_four_idx"),
         ]
 
     def __str__(self):

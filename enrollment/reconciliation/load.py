@@ -134,7 +134,8 @@ def load_register(path: Path, *, actor=None) -> LoadResult:
 
 
 # The register's search indexes: rebuilt after a bulk insert rather than updated row by row.
-SEARCH_INDEXES = ("person_name_prefix_idx", "person_initials_prefix_idx", "person_employer_idx")
+SEARCH_INDEXES = ("person_name_prefix_idx", "person_initials_prefix_idx", "person_employer_idx",
+                  "person_name_grams_idx", "person_last_four_idx")
 
 
 @contextmanager

@@ -107,7 +107,7 @@ def application_create(request):
     if kind not in KINDS:
         kinds = [(spec.kind, spec.label, materials.checklist(spec.kind), spec.time_limit) for spec in KINDS.values()]
         return render(request, "enrollment/applications/choose_kind.html", {"kinds": kinds})
-    form = ApplicationForm(request.POST or None, kind=kind)
+    form = ApplicationForm(request.POST or None, kind=kind, query=request.GET)
     if request.method == "POST" and form.is_valid():
         try:
             app = services.create_application(actor=request.user, **form.service_arguments())

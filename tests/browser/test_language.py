@@ -1,4 +1,4 @@
-"""A clerk sees the site in Simplified Chinese, switches to English with the language select."""
+"""A clerk sees the site in Simplified Chinese, switches to English with the language select and its button."""
 
 from urllib.parse import urlparse
 
@@ -14,6 +14,9 @@ def test_a_clerk_sees_chinese_and_switches_to_english(page, login, clerk):
     expect(page.get_by_role("button", name="退出登录")).to_be_visible()
 
     page.select_option("#lang-select", "en")
+    expect(page.locator("html")).to_have_attribute("lang", "zh-hans")  # choosing is not switching yet
+    with page.expect_navigation():
+        page.click("#lang-switch")
 
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.locator("h1")).to_have_text("Welcome, 王芳")

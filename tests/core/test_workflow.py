@@ -171,6 +171,7 @@ def test_a_move_is_finished_once(problem, supervisor):
             finish(move)
 
 
+@pytest.mark.usefixtures("english")  # the message is asserted in English; the site speaks Chinese by default
 def test_a_final_state_says_it_can_no_longer_change(problem, supervisor, monkeypatch):
     transition(problem, Problem.Status.CLOSED, actor=supervisor)
     monkeypatch.setattr(Problem, "TRANSITIONS", {**Problem.TRANSITIONS, Problem.Status.CLOSED: {}})

@@ -277,7 +277,7 @@ def test_the_employer_page_runs_the_same_queries_for_5_or_50_staff(clerk, client
     assert count_queries(client, reverse(url, args=[small.pk])) == count_queries(client, reverse(url, args=[big.pk]))
 
 
-def test_employers_are_found_by_code_or_name_prefix_and_filtered_by_status(clerk, client_for):
+def test_employers_are_found_by_any_part_of_the_code_or_name_and_filtered_by_status(clerk, client_for):
     huaxin = EmployerFactory(name="华信科技有限公司")
     closed = EmployerFactory(name="华信商贸有限公司", status=Employer.Status.CLOSED)
     other = EmployerFactory(name="长江物流有限公司")
@@ -291,7 +291,9 @@ def test_employers_are_found_by_code_or_name_prefix_and_filtered_by_status(clerk
     assert names(q="华信", status="ACTIVE") == [huaxin.name]
     assert names(q=other.uscc[:10].lower()) == [other.name]
     assert names(q=other.uscc) == [other.name]
-    assert names(q="信科") == []
+    assert names(q=other.uscc[6:14]) == [other.name]
+    assert names(q="信科") == [huaxin.name]
+    assert names(q="科技商贸") == []
 
 
 def test_the_employer_list_runs_the_same_queries_for_5_or_50_employers(clerk, client_for):
