@@ -217,7 +217,7 @@ def test_approval_asks_for_confirmation_showing_what_changes_then_approves(clien
     client = client_for(reviewer)
     asked = client.post(url("application_approve", app.pk), {"version": app.version, "note": "同意增员"})
     page = asked.content.decode()
-    assert asked.status_code == 200 and 'data-confirm="approve"' in page
+    assert asked.status_code == 200 and 'data-confirmation="approve"' in page
     assert "3 persons on the staff list are insured" in page  # what approval changes in the register
     assert numbers[0] not in page and numbers[0][-4:] in page  # the persons, masked
     assert 'name="confirmed" value="1"' in page and 'name="note" value="同意增员"' in page
@@ -239,7 +239,7 @@ def test_rejection_asks_for_confirmation_with_its_reasons(client_for, clerk, rev
     form = {"version": app.version, "reasons": ["not_eligible", "other"], "note": "单位未参保"}
     asked = client.post(url("application_reject", app.pk), form)
     page = asked.content.decode()
-    assert 'data-confirm="reject"' in page and "The conditions for registration are not met" in page
+    assert 'data-confirmation="reject"' in page and "The conditions for registration are not met" in page
     assert page.count('name="reasons"') == 2 and "单位未参保" in page
     app.refresh_from_db()
     assert app.status == Status.UNDER_REVIEW
@@ -252,7 +252,7 @@ def test_other_without_an_explanation_is_refused_before_the_confirmation(client_
     app = take_to(add_persons(clerk, employer), Status.UNDER_REVIEW, clerk=clerk, reviewer=reviewer)
     response = client_for(reviewer).post(url("application_reject", app.pk),
                                          {"version": app.version, "reasons": ["other"], "note": ""})
-    assert response.status_code == 400 and 'data-confirm' not in response.content.decode()
+    assert response.status_code == 400 and 'data-confirmation' not in response.content.decode()
 
 
 def test_registering_an_approved_case_asks_for_confirmation(client_for, clerk, reviewer, employer):
@@ -260,7 +260,7 @@ def test_registering_an_approved_case_asks_for_confirmation(client_for, clerk, r
                                            reviewer=reviewer), reviewer)
     client = client_for(clerk)
     asked = client.post(url("application_register", app.pk), {"version": app.version})
-    assert asked.status_code == 200 and 'data-confirm="register"' in asked.content.decode()
+    assert asked.status_code == 200 and 'data-confirmation="register"' in asked.content.decode()
     app.refresh_from_db()
     assert app.status == Status.APPROVED
     client.post(url("application_register", app.pk), {"version": app.version, "confirmed": "1"})
@@ -273,7 +273,7 @@ def test_no_confirmation_is_offered_for_a_step_the_user_cannot_take(client_for, 
     app = take_to(add_persons(both, employer), Status.UNDER_REVIEW, clerk=both, reviewer=reviewer)
     response = client_for(both).post(url("application_approve", app.pk), {"version": app.version}, follow=True)
     page = response.content.decode()
-    assert "data-confirm" not in page and "segregation of duties" in page
+    assert "data-confirmation" not in page and "segregation of duties" in page
 
 
 # -- item 5: the queue ---------------------------------------------------------------------------
