@@ -224,10 +224,12 @@ class ApplicationListView(APIView):
 
     @extend_schema(tags=TAG, summary="The queue of registration applications", parameters=[
         OpenApiParameter("queue", str, enum=[q for q, _label in ApplicationFilter.QUEUES],
-                         description="open (default), mine, due_soon, overdue or all"),
+                         description="open (default), mine, to_decide (waiting for the user's decision), due_soon, "
+                                     "overdue or all; ignored when q is given (a search looks in every case)"),
         OpenApiParameter("status", str, enum=Application.Status.values),
         OpenApiParameter("kind", str, enum=Application.Kind.values),
-        OpenApiParameter("q", str, description="Case number, applicant, employer name or code"),
+        OpenApiParameter("q", str, description="Any part of the case number, applicant, employer name or code, "
+                                               "or person's name"),
     ], responses={200: ApplicationOut(many=True), 403: ERRORS[403]})
     def get(self, request):
         require_role(request.user, *ENROLLMENT_STAFF)
@@ -334,11 +336,12 @@ urlpatterns = [
          name="api_application_resubmit"),
     path("applications/<int:pk>/review/", _move("review", services.start_review, "Start the review"),
          name="api_application_review"),
-    path("applications/<int:pk>/approve/", _move("approve", services.approve_application, "Approve",
+    path("applications/<int:pk>/approve/", _move("approve", services.approve_application,
+                                                 "Approve, and apply the change to the register (one step)",
                                                  ApproveIn, "decide"), name="api_application_approve"),
     path("applications/<int:pk>/reject/", _move("reject", services.reject_application, "Reject with reasons",
                                                 RejectIn, "decide"), name="api_application_reject"),
     path("applications/<int:pk>/register/", _move("register", services.register_application,
-                                                  "Apply the approved application to the register"),
+                                                  "Apply a case left APPROVED (approval now registers) to the register"),
          name="api_application_register"),
 ]

@@ -190,14 +190,27 @@ class RosterForm(VersionForm):
                            widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,.txt"}))
 
 
-class ApproveForm(VersionForm):
+class ConfirmForm(VersionForm):
+    """An irreversible step: the first post shows what it will do on a confirmation page, whose
+    form posts again with `confirmed`."""
+
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+
+class ApproveForm(ConfirmForm):
     note = forms.CharField(label=_("Note for the letter"), max_length=1000, required=False,
                            widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class RejectForm(VersionForm):
+class RejectForm(ConfirmForm):
     reasons = forms.MultipleChoiceField(label=_("Reasons"), widget=forms.CheckboxSelectMultiple,
                                         choices=list(materials.REJECTION_REASONS.items()))
     note = forms.CharField(label=_("Explanation"), max_length=2000, required=False,
                            widget=forms.Textarea(attrs={"rows": 3}),
                            help_text=_("Printed on the letter; needed with the reason “other”."))
+
+    def clean(self):
+        data = super().clean()
+        if "other" in (data.get("reasons") or []) and not (data.get("note") or "").strip():
+            self.add_error("note", _("Explain the reason “other” in the text."))  # before asking to confirm
+        return data

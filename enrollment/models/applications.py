@@ -53,6 +53,8 @@ class Application(models.Model):
     }
     OPEN_STATES = (Status.DRAFT, Status.SUBMITTED, Status.INCOMPLETE, Status.RESUBMITTED, Status.UNDER_REVIEW,
                    Status.APPROVED)
+    # States in which the clerk may still change the checklist and the staff list.
+    EDITABLE_STATES = (Status.DRAFT, Status.SUBMITTED, Status.INCOMPLETE, Status.RESUBMITTED)
 
     number = models.CharField(_("case number"), max_length=30, unique=True)
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)

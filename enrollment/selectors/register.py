@@ -20,7 +20,7 @@ from ..models import Application, Discrepancy, Employer, Person, StatusChange
 from ..permissions import access_register, can_reveal_id_number
 
 __all__ = [
-    "PersonQuery", "employer_staff", "employers_visible_to", "home_summary", "parse_person_query",
+    "PersonQuery", "employer_staff", "employers_visible_to", "parse_person_query",
     "person_overview", "persons_with_status_on", "search_employers", "search_persons", "staff_counts", "status_history",
     "status_on",
 ]
@@ -48,24 +48,6 @@ def persons_with_status_on(on: date):
         .order_by("-status_date", "-id").values("status")[:1]
     )
     return Person.objects.annotate(status_on=Subquery(latest))
-
-
-def home_summary(user) -> dict:
-    from django.utils import timezone
-
-    from core.workdays import add_working_days
-
-    from .reconciliation import open_discrepancies
-
-    today = timezone.localdate()
-    open_cases = Application.objects.filter(status__in=Application.OPEN_STATES)
-    soon = add_working_days(today, 2)
-    return {
-        "mine": open_cases.filter(created_by=user).count(),
-        "due_soon": open_cases.filter(due_date__gte=today, due_date__lte=soon).count(),
-        "overdue": open_cases.filter(due_date__lt=today).count(),
-        "discrepancies": open_discrepancies().count(),
-    }
 
 
 # --- Person search ---------------------------------------------------------------------------------

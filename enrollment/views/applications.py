@@ -1,7 +1,9 @@
 """Pages of registration applications: the clerks' queue, intake, the case page and its actions.
 
 Each view parses, authorizes (enrollment.permissions), calls one service and renders; a domain
-error comes back as a message on the case page.
+error comes back as a message on the case page. The irreversible steps (approve, reject, apply to
+the register) ask first: their form comes back on a confirmation page that says what the step will
+do, and only the form posted from there with `confirmed` takes it.
 """
 
 from django.contrib import messages
@@ -20,12 +22,12 @@ from core.exports import csv_response
 from core.masking import mask_id_number
 from core.roles import has_role, require_role
 from core.views import letter_response
-from core.workflow import allowed_targets
 
 from .. import materials
 from ..forms.applications import (
     ApplicationForm,
     ApproveForm,
+    ConfirmForm,
     MaterialsForm,
     RejectForm,
     RosterForm,
@@ -41,32 +43,25 @@ from ..selectors.applications import (
     application_letters,
     applications_visible_to,
     current_roster,
+    default_queue,
+    next_steps,
     queue_order,
     with_time_left,
 )
 from ..services import applications as services
-from ..services.applications.common import EDITABLE_STATES
 from ..services.roster import upload_roster
 
 Status = Application.Status
 PAGE_SIZE = 25
 ENTRIES_SHOWN = 200
-
-# The service behind each move, by the state it leads to.
-MOVES = {
-    Status.SUBMITTED: ("submit", gettext_lazy("Submit"), services.submit_application),
-    Status.INCOMPLETE: ("notice", gettext_lazy("Issue the one-time notice"), services.issue_notice),
-    Status.RESUBMITTED: ("resubmit", gettext_lazy("Materials brought: resubmit"), services.resubmit_application),
-    Status.UNDER_REVIEW: ("review", gettext_lazy("Start the review"), services.start_review),
-    Status.REGISTERED: ("register", gettext_lazy("Apply to the register"), services.register_application),
-}
+PERSONS_SHOWN = 50  # on the confirmation of an approval
 
 
 def _queue(request):
     require_role(request.user, *ENROLLMENT_STAFF)
     today = timezone.localdate()
     filterset = ApplicationFilter(request.GET or None, queryset=queue_order(applications_visible_to(request.user)),
-                                  request=request, today=today)
+                                  request=request, today=today, default=default_queue(request.user))
     return filterset, today
 
 
@@ -79,6 +74,8 @@ def application_list(request):
     params.pop("page", None)
     return render(request, "enrollment/applications/list.html", {
         "filter": filterset, "page_obj": page, "today": today, "can_create": has_role(request.user, *CLERKS),
+        "tabs": filterset.tab_counts(), "searching_everywhere": filterset.searching_everywhere,
+        "found": page.paginator.count,
         "querystring_without_page": f"{params.urlencode()}&" if params else "",
         "export_query": params.urlencode(),
     })
@@ -94,7 +91,8 @@ def application_export(request):
         [a.number, a.get_kind_display(), a.get_status_display(), a.applicant_name,
          a.employer.name if a.employer_id else "", _person_label(a),
          timezone.localtime(a.submitted_at) if a.submitted_at else "", a.due_date or "",
-         "" if a.days_left is None else a.days_left, a.created_by.get_username()] for a in rows))
+         _("Completed") if a.closed else ("" if a.days_left is None else a.days_left),
+         a.created_by.get_username()] for a in rows))
 
 
 def _person_label(app: Application) -> str:
@@ -134,17 +132,13 @@ def _detail_context(request, app: Application, **forms) -> dict:
     user, today = request.user, timezone.localdate()
     with_time_left([app], today)
     items = list(app.materials.all())
-    targets = allowed_targets(app, user)
     kind_spec = spec_for(app.kind)
     roster = current_roster(app) if kind_spec.has_roster else None
     context = {
         "app": app, "kind_spec": kind_spec, "payload": shown_payload(app.payload), "today": today,
         "items": [(m, materials.material_label(m.code), materials.what_to_bring(m.code)) for m in items],
-        "can_edit": app.status in EDITABLE_STATES and has_role(user, *CLERKS),
-        "moves": [(MOVES[t][0], MOVES[t][1]) for t in targets if t in MOVES],
-        "can_decide": Status.APPROVED in targets and services.may_decide(user, app),
-        "decision_blocked": Status.APPROVED in targets and not services.may_decide(user, app),
-        "segregation_message": services.segregation_message(),
+        "can_edit": app.status in Application.EDITABLE_STATES and has_role(user, *CLERKS),
+        "next": next_steps(app, user, items),
         "letters": list(application_letters(app)),
         "roster": roster,
         "roster_entries": list(roster.entries.all()[:ENTRIES_SHOWN]) if roster and roster.is_valid else [],
@@ -269,14 +263,16 @@ def application_roster(request, pk):
     return _back(app)
 
 
-def _move_view(action: str, service):
+def _move_view(action: str, service, confirm: bool = False):
     @require_POST
     def view(request, pk):
         app = access_application(request.user, pk)
-        form = VersionForm(request.POST)
+        form = (ConfirmForm if confirm else VersionForm)(request.POST)
         if not form.is_valid():
             messages.error(request, _("The page was out of date. Reload it and try again."))
             return _back(app)
+        if confirm and not form.cleaned_data["confirmed"]:
+            return _confirm(request, app, action, form)
         try:
             result = service(actor=request.user, application=app, expected_version=form.cleaned_data["version"])
         except DomainError as exc:
@@ -294,11 +290,30 @@ def _move_view(action: str, service):
     return view
 
 
+def _confirm(request, app: Application, action: str, form):
+    """The confirmation page of an irreversible step: what it will do, and the form again with `confirmed`.
+    A step the user cannot take now is not asked about: the case page says why."""
+    steps = next_steps(app, request.user, list(app.materials.all()))
+    if action not in {step.action for step in steps.steps}:
+        messages.error(request, steps.waiting or _("This step is not allowed from the current state."))
+        return _back(app)
+    spec = spec_for(app.kind)
+    persons = spec.persons_concerned(app) if action in ("approve", "register") else []
+    data = form.cleaned_data
+    return render(request, "enrollment/applications/confirm.html", {
+        "app": app, "action": action, "version": data["version"], "note": data.get("note", ""),
+        "reasons": [(r, materials.REJECTION_REASONS[r]) for r in data.get("reasons", [])],
+        "outcome": spec.outcome_lines(app) if action in ("approve", "register") else [],
+        "persons": [(name, mask_id_number(number)) for name, number in persons[:PERSONS_SHOWN]],
+        "more_persons": max(len(persons) - PERSONS_SHOWN, 0),
+    })
+
+
 application_submit = _move_view("submit", services.submit_application)
 application_notice = _move_view("notice", services.issue_notice)
 application_resubmit = _move_view("resubmit", services.resubmit_application)
 application_review = _move_view("review", services.start_review)
-application_register = _move_view("register", services.register_application)
+application_register = _move_view("register", services.register_application, confirm=True)
 
 
 @require_POST
@@ -308,14 +323,16 @@ def application_approve(request, pk):
     if not form.is_valid():
         messages.error(request, _("The page was out of date. Reload it and try again."))
         return _back(app)
+    if not form.cleaned_data["confirmed"]:
+        return _confirm(request, app, "approve", form)
     try:
         services.approve_application(actor=request.user, application=app, note=form.cleaned_data["note"],
                                      expected_version=form.cleaned_data["version"])
     except DomainError as exc:
         _error(request, exc)
     else:
-        messages.success(request, _("Case %(number)s was approved; the approval notice is ready to print.")
-                         % {"number": app.number})
+        messages.success(request, _("Case %(number)s was approved and applied to the register; the approval notice "
+                                    "is ready to print.") % {"number": app.number})
     return _back(app)
 
 
@@ -326,6 +343,8 @@ def application_reject(request, pk):
     if not form.is_valid():
         return render(request, "enrollment/applications/detail.html",
                       _detail_context(request, app, reject_form=form), status=400)
+    if not form.cleaned_data["confirmed"]:
+        return _confirm(request, app, "reject", form)
     try:
         services.reject_application(actor=request.user, application=app, reasons=form.cleaned_data["reasons"],
                                     note=form.cleaned_data["note"], expected_version=form.cleaned_data["version"])

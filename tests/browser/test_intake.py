@@ -89,6 +89,10 @@ def test_clerk_takes_in_prints_the_notice_completes_and_a_reviewer_approves(page
     with page.expect_navigation():
         page.locator('form[action$="/approve/"] button[type=submit]').click()
     app.refresh_from_db()
-    assert app.status == "APPROVED" and app.decided_by == reviewer
+    assert app.status == "UNDER_REVIEW"  # the confirmation page first
+    with page.expect_navigation():
+        page.locator('[data-step="confirm-approve"]').click()
+    app.refresh_from_db()
+    assert app.status == "REGISTERED" and app.decided_by == reviewer
     assert page.locator('a[href*="/letters/"]').count() == 2  # the notice and the approval
     page.screenshot(path=str(tmp_path / "approved.png"), full_page=True)

@@ -83,7 +83,7 @@ def test_after_migrate_the_groups_hold_permissions_of_apps_after_core():
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("role, shown, hidden", [
-    ("reviewer", "My open cases", "Recent claim batches"),
+    ("reviewer", "Waiting for my review", "Recent claim batches"),
     ("provider", "Recent claim batches", "My open cases"),
     ("settlement_auditor", "Recent claim batches", "My open cases"),
 ])

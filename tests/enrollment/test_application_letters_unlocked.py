@@ -42,5 +42,5 @@ def test_a_decision_letter_renders_outside_the_chain_lock(clerk, reviewer, emplo
     else:
         letter = svc.reject_application(actor=reviewer, application=app, reasons=["not_eligible"])
     assert seen == [False]
-    assert app.status == (Status.APPROVED if decision == "approve" else Status.REJECTED)
+    assert app.status == (Status.REGISTERED if decision == "approve" else Status.REJECTED)
     assert letter.object_id == str(app.pk)

@@ -7,18 +7,17 @@ from datetime import date
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.errors import InvalidTransition, PermissionDenied
+from core.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from core.roles import has_role
 from core.workdays import add_working_days, unconfirmed_years
 
 from ... import materials
-from ...models import Application
+from ...models import Application, Material
 from ...models.applications import CLERKS
 
 Status = Application.Status
 
-# States in which the clerk may still change the checklist and the roster.
-EDITABLE_STATES = (Status.DRAFT, Status.SUBMITTED, Status.INCOMPLETE, Status.RESUBMITTED)
+EDITABLE_STATES = Application.EDITABLE_STATES
 
 
 def today() -> date:
@@ -36,6 +35,19 @@ def require_editable(locked: Application) -> None:
         raise InvalidTransition(
             _("The materials of case %(number)s can no longer be changed: it is “%(status)s”.")
             % {"number": locked.number, "status": locked.get_status_display()})
+
+
+def materials_not_in_order(items) -> list[str]:
+    """The labels of the checklist items that are not provided in good order (missing, not valid or
+    not checked), in the checklist's order: what stops a resubmission and the review."""
+    return [str(materials.material_label(m.code)) for m in items if m.state != Material.State.PROVIDED]
+
+
+def require_materials_in_order(locked: Application, message: str) -> None:
+    """Refuse the move unless every checklist item is provided; `message` names the items with %(items)s."""
+    open_items = materials_not_in_order(locked.materials.all())
+    if open_items:
+        raise ValidationFailed(message % {"items": "、".join(open_items)}, code="materials_incomplete")
 
 
 def due_date_for(kind: str, start: date) -> tuple[date, bool]:

@@ -1,5 +1,11 @@
 """The reviewer's side of a case: start the review, approve or reject (never a case one entered
-oneself: 不相容岗位分离), and register the approved change in the register."""
+oneself: 不相容岗位分离).
+
+Approval and registration are one step: approving applies the change to the register in the same
+transaction (all of it or nothing), so an approval letter never promises what the register does not
+hold, and no approved case waits for someone to remember to register it. register_application()
+remains for cases approved before that (the APPROVED state), which it applies.
+"""
 
 import copy
 
@@ -13,9 +19,10 @@ from core.workflow import begin, finish
 
 from ... import materials
 from ...kinds import spec_for
-from ...models import Application, Material
+from ...models import Application
 from ...models.applications import DECIDERS
 from .applying import apply_to_register, check_applicable
+from .common import require_materials_in_order
 
 Status = Application.Status
 
@@ -36,12 +43,8 @@ def _check_segregation(actor, locked: Application) -> None:
 
 
 def _check_ready_for_review(locked: Application) -> None:
-    items = list(locked.materials.all())
-    open_items = [materials.material_label(m.code) for m in items if m.state != Material.State.PROVIDED]
-    if open_items:
-        raise ValidationFailed(
-            _("These materials are not all in order yet: %(items)s. Tick them, or issue the one-time notice.")
-            % {"items": "、".join(open_items)}, code="materials_incomplete")
+    require_materials_in_order(locked, _(
+        "These materials are not all in order yet: %(items)s. Tick them, or issue the one-time notice."))
     spec_for(locked.kind).before_review(locked)
 
 
@@ -64,7 +67,8 @@ def start_review(*, actor, application: Application, expected_version: int | Non
 
 
 def approve_application(*, actor, application: Application, note: str = "", expected_version: int | None = None):
-    """Under review → approved, with the approval letter. Returns the letter."""
+    """Under review → approved and applied to the register, in one transaction, with the approval
+    letter. Returns the letter. Nothing changes when the register no longer allows the change."""
     from ...letters import ApprovalLetter
 
     with transaction.atomic():
@@ -75,8 +79,9 @@ def approve_application(*, actor, application: Application, note: str = "", expe
                    "decision_reasons": []}
         letter = ApprovalLetter(_as_decided(move.obj, changes))
         letter.prepare()  # rendered before the audit chain's lock, which finish() takes
-        locked = finish(move, action="enrollment.application.approved", changes=changes)
-        return letter.keep(actor=actor, obj=locked)
+        finish(move, action="enrollment.application.approved", changes=changes)
+        registered = _register(actor, application)
+        return letter.keep(actor=actor, obj=registered)
 
 
 def reject_application(*, actor, application: Application, reasons: list[str], note: str = "",
@@ -108,9 +113,14 @@ def reject_application(*, actor, application: Application, reasons: list[str], n
 
 
 def register_application(*, actor, application: Application, expected_version: int | None = None) -> Application:
-    """Approved → registered: apply the change to the register, all of it or nothing."""
+    """Approved → registered, for a case approved before approval applied the change itself: apply it
+    to the register, all of it or nothing."""
     with transaction.atomic():
-        move = begin(application, Status.REGISTERED, actor=actor, expected_version=expected_version)
-        changes = apply_to_register(actor=actor, application=move.obj)
-        return finish(move, action="enrollment.application.registered",
-                      changes={"registered_at": timezone.now(), **changes})
+        return _register(actor, application, expected_version)
+
+
+def _register(actor, application: Application, expected_version: int | None = None) -> Application:
+    move = begin(application, Status.REGISTERED, actor=actor, expected_version=expected_version)
+    changes = apply_to_register(actor=actor, application=move.obj)
+    return finish(move, action="enrollment.application.registered",
+                  changes={"registered_at": timezone.now(), **changes})

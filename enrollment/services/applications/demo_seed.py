@@ -20,7 +20,7 @@ from ... import demo
 from ...kinds import spec_for
 from ...models import Application, Employer, Person, PersonStatus
 from ..roster import upload_roster
-from .decisions import approve_application, register_application, reject_application, start_review
+from .decisions import approve_application, reject_application, start_review
 from .intake import create_application, issue_notice, resubmit_application, submit_application, tick_materials
 
 Kind, Status = Application.Kind, Application.Status
@@ -38,8 +38,8 @@ SCENARIOS = [
     (Kind.REMOVE_PERSONS, Status.RESUBMITTED, "clerk"),
     (Kind.REMOVE_PERSONS, Status.UNDER_REVIEW, "clerk"),
     (Kind.TRANSFER_IN, Status.UNDER_REVIEW, "clerk"),
-    (Kind.EMPLOYER_REGISTRATION, Status.APPROVED, "clerk2"),
-    (Kind.CHANGE_INFO, Status.APPROVED, "clerk"),
+    (Kind.EMPLOYER_REGISTRATION, Status.REGISTERED, "clerk2"),
+    (Kind.CHANGE_INFO, Status.REGISTERED, "clerk"),
     (Kind.TRANSFER_OUT, Status.REJECTED, "clerk"),
     (Kind.TRANSFER_IN, Status.REJECTED, "clerk2"),
     (Kind.ADD_PERSONS, Status.REGISTERED, "clerk"),
@@ -133,9 +133,7 @@ def _take_to(app: Application, target: str, users: dict, data: _Data) -> None:
         reject_application(actor=users["senior"], application=app, reasons=["information_mismatch", "other"],
                            note="所附证明材料与登记信息不一致，请核实后重新申请。")
         return
-    approve_application(actor=users["reviewer"], application=app, note="材料齐全，符合登记条件。")
-    if target == Status.REGISTERED:
-        register_application(actor=clerk, application=app)
+    approve_application(actor=users["reviewer"], application=app, note="材料齐全，符合登记条件。")  # and registers
 
 
 def _backdate_overdue() -> None:

@@ -17,7 +17,7 @@ from core.workflow import begin, begin_edit, finish
 from ... import materials
 from ...kinds import spec_for
 from ...models import Application, Material
-from .common import due_date_for, require_clerk, require_editable, snapshot, today
+from .common import due_date_for, require_clerk, require_editable, require_materials_in_order, snapshot, today
 from .payloads import check_application_data
 
 Status = Application.Status
@@ -138,9 +138,16 @@ def issue_notice(*, actor, application: Application, expected_version: int | Non
 
 
 def resubmit_application(*, actor, application: Application, expected_version: int | None = None) -> Application:
-    """Incomplete → resubmitted: the applicant brought the items; the time limit starts again today."""
+    """Incomplete → resubmitted: the applicant brought the items; the time limit starts again today.
+
+    Only once every checklist item is ticked as provided: a resubmission with an item still missing
+    or not valid is refused, naming the items, and the clock does not restart.
+    """
     with transaction.atomic():
         move = begin(application, Status.RESUBMITTED, actor=actor, expected_version=expected_version)
+        require_materials_in_order(move.obj, _(
+            "The materials are not complete yet: %(items)s. Tick each item as provided when the applicant brings "
+            "it, then resubmit."))
         return finish(move, action="enrollment.application.resubmitted",
                       changes={"resubmitted_at": timezone.now(), **_clock_started_today(move.obj.kind)})
 
