@@ -10,6 +10,7 @@ from pathlib import Path
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..models import Discrepancy
@@ -88,6 +89,9 @@ class RunStartForm(forms.Form):
             data["run_date"] = date_from_name(Path(upload.name if upload else drop_file))
             if data["run_date"] is None:
                 self.add_error("run_date", _("The file name carries no date: give the date of the extract."))
+        if data.get("run_date") and data["run_date"] > timezone.localdate():
+            self.add_error("run_date", _("The date of the extract (%(date)s) is in the future: an extract holds "
+                                         "the data of a day that has passed.") % {"date": data["run_date"].isoformat()})
         return data
 
     def drop_path(self) -> Path | None:

@@ -42,7 +42,14 @@ from ..forms.reconciliation import (
     RunStartForm,
 )
 from ..forms.register import ExportForm
-from ..models import Discrepancy, InsuranceType, Person, PersonStatus, ReconciliationRun
+from ..models import (
+    Discrepancy,
+    InsuranceType,
+    Person,
+    PersonStatus,
+    ReconciliationAttempt,
+    ReconciliationRun,
+)
 from ..models.register import Gender
 from ..permissions import access_discrepancy, access_reconciliation, access_run, can_reveal_id_number
 from ..reconciliation.extract import COLUMNS
@@ -56,7 +63,10 @@ from ..selectors.reconciliation import (
     reason_text,
     reason_words,
     recent_runs,
+    reconciliation_in_progress,
+    run_attempts,
     runs_for_chart,
+    shown_status,
 )
 from ..selectors.register import mask_numbers_in, masked_history
 from ..services.reconciliation import (
@@ -76,7 +86,8 @@ STATE_BADGES = {DiscrepancyState.OPEN: ("warn", gettext_lazy("Open")),
                 DiscrepancyState.KEPT: ("", gettext_lazy("Ours kept")),
                 DiscrepancyState.ESCALATED: ("danger", gettext_lazy("Escalated")),
                 DiscrepancyState.CLOSED: ("ok", gettext_lazy("Closed"))}
-RUN_BADGES = {Status.RUNNING: "warn", Status.SUCCEEDED: "ok", Status.REJECTED: "danger", Status.FAILED: "danger"}
+RUN_BADGES = {Status.RUNNING: "warn", Status.SUCCEEDED: "ok", Status.REJECTED: "danger", Status.FAILED: "danger",
+              Status.INTERRUPTED: "danger"}
 EXPORT_HEADERS = (gettext_lazy("Kind"), gettext_lazy("Identity number"), gettext_lazy("Field"),
                   gettext_lazy("Our value"), gettext_lazy("Agency's value"), gettext_lazy("Reason"),
                   gettext_lazy("First seen"), gettext_lazy("Last seen"), gettext_lazy("Nights seen"),
@@ -121,9 +132,13 @@ def _forbidden_is_403(view):
 
 # --- runs ------------------------------------------------------------------------------------------
 
-def _run_row(run: ReconciliationRun) -> dict:
-    return {"run": run, "badge": RUN_BADGES.get(run.status, ""), "counts": kind_counts(run.counts),
-            "duration": (run.timings or {}).get("total")}
+def _run_row(run: ReconciliationRun, in_progress: bool) -> dict:
+    state = shown_status(run.status, in_progress)
+    latest = getattr(run, "latest_try", None)
+    return {"run": run, "state": state, "state_label": Status(state).label, "badge": RUN_BADGES.get(state, ""),
+            "counts": kind_counts(run.counts), "duration": (run.timings or {}).get("total"),
+            "latest_try": Status(shown_status(latest, in_progress)).label
+            if latest and run.status == Status.SUCCEEDED and latest != Status.SUCCEEDED else None}
 
 
 @require_GET
@@ -134,19 +149,29 @@ def run_list(request):
 
 def _render_run_list(request, form, status=200):
     page = peek_page(recent_runs(), request.GET.get("page"), PAGE_SIZE)
+    in_progress = reconciliation_in_progress()
     return render(request, "enrollment/reconciliation/run_list.html", {
-        "page_obj": page, "rows": [_run_row(r) for r in page], "chart": trend_chart(runs_for_chart(CHART_RUNS)),
-        "kinds": Kind.choices, "form": form, "drop_dir": settings.AGENCY_DROP_DIR,
+        "page_obj": page, "rows": [_run_row(r, in_progress) for r in page],
+        "chart": trend_chart(runs_for_chart(CHART_RUNS)), "kinds": Kind.choices, "form": form,
+        "drop_dir": settings.AGENCY_DROP_DIR,
     }, status=status)
 
 
-def _status_context(run: ReconciliationRun | None, poll_url: str, *, refresh_when_done: bool = False) -> dict:
-    finished = run is not None and run.status != Status.RUNNING
-    counts = kind_counts(run.counts) if finished else {}
-    return {"run": run, "poll_url": poll_url, "polling": not finished, "refresh_when_done": refresh_when_done,
-            "badge": RUN_BADGES.get(run.status, "") if run else "",
-            "counts": [(kind, label, counts[kind]) for kind, label in Kind.choices] if finished else [],
-            "elapsed": int((timezone.now() - run.started_at).total_seconds()) if run and run.started_at else None}
+def _status_context(run: ReconciliationRun | None, attempt: ReconciliationAttempt | None, poll_url: str, *,
+                    refresh_when_done: bool = False) -> dict:
+    """The followed try's state: queued (no try yet), going on, or over (a killed one: interrupted)."""
+    tried = attempt or run
+    state = shown_status(tried.status, reconciliation_in_progress()) if tried else None
+    finished = state is not None and state != Status.RUNNING
+    succeeded = state == Status.SUCCEEDED
+    counts = kind_counts(run.counts) if succeeded else {}
+    return {"run": run, "attempt": tried, "state": state, "state_label": Status(state).label if state else "",
+            "poll_url": poll_url, "polling": not finished, "refresh_when_done": refresh_when_done,
+            "badge": RUN_BADGES.get(state, "") if state else "",
+            "run_kept": finished and not succeeded and run is not None and run.status == Status.SUCCEEDED,
+            "counts": [(kind, label, counts[kind]) for kind, label in Kind.choices] if succeeded else [],
+            "elapsed": int((timezone.now() - tried.started_at).total_seconds()) if tried and tried.started_at
+            else None}
 
 
 def _status_partial(request, context: dict):
@@ -162,7 +187,8 @@ def _status_partial(request, context: dict):
 @require_GET
 def run_detail(request, pk):
     run = access_run(request.user, pk)
-    status = _status_context(run, request.path, refresh_when_done=True)
+    attempts = list(run_attempts(run))
+    status = _status_context(run, attempts[0] if attempts else None, request.path, refresh_when_done=True)
     if _is_htmx(request):
         return _status_partial(request, {"status": status, "run_date": run.run_date})
     previous = previous_run(run)
@@ -174,12 +200,18 @@ def run_detail(request, pk):
     recorded = {k: v for k, v in (run.timings or {}).items() if k not in ("total", "parsed_in_python")}
     timings = [(phase, PHASES.get(phase, ""), recorded[phase])
                for phase in sorted(recorded, key=lambda p: (list(PHASES).index(p) if p in PHASES else 99, p))]
+    in_progress = reconciliation_in_progress()
+    state = shown_status(run.status, in_progress)
     return render(request, "enrollment/reconciliation/run_detail.html", {
-        "run": run, "badge": RUN_BADGES.get(run.status, ""), "previous": previous, "counts": counts,
+        "run": run, "state": state, "state_label": Status(state).label, "badge": RUN_BADGES.get(state, ""),
+        "previous": previous, "counts": counts,
         "timings": timings, "total": (run.timings or {}).get("total"),
         "parsed_in_python": (run.timings or {}).get("parsed_in_python"), "status": status,
         "report": kept_report(run) if run.status != Status.RUNNING else None,
         "started_by": None if is_system(run.triggered_by) else run.triggered_by,
+        "attempts": [{"a": a, "state_label": Status(shown_status(a.status, in_progress)).label,
+                      "badge": RUN_BADGES.get(shown_status(a.status, in_progress), ""),
+                      "by": None if is_system(a.triggered_by) else a.triggered_by} for a in attempts],
     })
 
 
@@ -201,15 +233,18 @@ def run_start(request):
 
 @require_GET
 def run_progress(request):
-    """A requested run's status, polled every 2 s until it is over (RUNNING → SUCCEEDED/REJECTED/FAILED)."""
+    """A requested try's status, polled every 2 s until it is over (RUNNING → SUCCEEDED/REJECTED/FAILED,
+    or interrupted when its worker was killed)."""
     access_reconciliation(request.user, "view")
     try:
         run_date = date.fromisoformat(request.GET.get("date", ""))
         after = int(request.GET.get("after", "0"))
     except ValueError:
         return HttpResponseBadRequest(_("A date (YYYY-MM-DD) and an attempt number are needed."))
-    run = ReconciliationRun.objects.filter(run_date=run_date, attempts__gt=after).first()
-    context = {"status": _status_context(run, request.get_full_path()), "run_date": run_date}
+    attempt = (ReconciliationAttempt.objects.select_related("run")
+               .filter(run__run_date=run_date, number__gt=after).order_by("number").first())
+    context = {"status": _status_context(attempt.run if attempt else None, attempt, request.get_full_path()),
+               "run_date": run_date}
     if _is_htmx(request):
         return _status_partial(request, context)
     return render(request, "enrollment/reconciliation/run_progress.html", context)

@@ -18,11 +18,12 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from openpyxl import load_workbook
 
+from core.locks import session_lock
 from core.masking import mask_id_number
 from core.models import AuditEntry, LetterRecord
 from core.system import system_user
 from enrollment.models import Discrepancy, Person, ReconciliationRun
-from enrollment.reconciliation.engine import reconcile_file
+from enrollment.reconciliation.engine import LOCK, reconcile_file
 from enrollment.services.reconciliation import issue_run_report, keep_our_value
 from supervision.models import Problem
 from tests.factories import PersonFactory
@@ -218,21 +219,53 @@ def test_the_worker_task_runs_the_engine_once_the_request_commits(
     assert client.get(response.url, HTTP_HX_REQUEST="true").status_code == 286
 
 
-def test_a_running_run_is_followed_every_two_seconds_and_the_page_reloads_when_it_ends(night, clerk, client_for):
-    run = ReconciliationRun.objects.get(run_date=NIGHT)
+def _as_if_running(run):
+    """The run and its latest try back to RUNNING, as a worker in the middle of it leaves them."""
     run.status, run.finished_at = ReconciliationRun.Status.RUNNING, None
     run.save(update_fields=["status", "finished_at"])
+    run.attempt_rows.filter(number=run.attempts).update(status=ReconciliationRun.Status.RUNNING, finished_at=None)
+
+
+def test_a_running_run_is_followed_every_two_seconds_and_the_page_reloads_when_it_ends(night, clerk, client_for):
+    run = ReconciliationRun.objects.get(run_date=NIGHT)
+    _as_if_running(run)
+    client = english(client_for(clerk))
+    url = reverse("enrollment:run_detail", args=[run.pk])
+    with session_lock(LOCK):  # the worker's session holds the lock while it runs
+        page = body(client.get(url))
+        assert f'hx-get="{url}"' in page and 'hx-trigger="every 2s"' in page and "report.pdf" not in page
+        polled = client.get(url, HTTP_HX_REQUEST="true")
+        assert polled.status_code == 200 and "Reconciling enrollment-20261120.csv" in body(polled)
+        assert client.get(reverse("enrollment:report_pdf", args=[run.pk])).status_code == 409
+        run.status = ReconciliationRun.Status.SUCCEEDED
+        run.save(update_fields=["status"])
+        run.attempt_rows.update(status=ReconciliationRun.Status.SUCCEEDED)
+        done = client.get(url, HTTP_HX_REQUEST="true")
+        assert done.status_code == 286 and done["HX-Refresh"] == "true"
+
+
+def test_a_run_whose_worker_was_killed_shows_as_interrupted_and_the_next_run_takes_over(
+        night, clerk, reviewer, client_for, tmp_path):
+    run = ReconciliationRun.objects.get(run_date=NIGHT)
+    _as_if_running(run)  # the worker was killed mid-run: the row says RUNNING, nobody holds the lock
     client = english(client_for(clerk))
     url = reverse("enrollment:run_detail", args=[run.pk])
     page = body(client.get(url))
-    assert f'hx-get="{url}"' in page and 'hx-trigger="every 2s"' in page and "report.pdf" not in page
-    polled = client.get(url, HTTP_HX_REQUEST="true")
-    assert polled.status_code == 200 and "Reconciling enrollment-20261120.csv" in body(polled)
-    assert client.get(reverse("enrollment:report_pdf", args=[run.pk])).status_code == 409
-    run.status = ReconciliationRun.Status.SUCCEEDED
-    run.save(update_fields=["status"])
-    done = client.get(url, HTTP_HX_REQUEST="true")
-    assert done.status_code == 286 and done["HX-Refresh"] == "true"
+    assert '<span class="badge danger">Interrupted</span>' in page and 'hx-trigger="every 2s"' not in page
+    assert "The run was interrupted" in page
+    assert client.get(url, HTTP_HX_REQUEST="true").status_code == 286  # nothing to wait for
+    listed = body(client.get(reverse("enrollment:run_list")))
+    assert '<span class="badge danger">Interrupted</span>' in listed and ">Running<" not in listed
+
+    # The next run, of another date, records it as interrupted and goes on; its own date's next run redoes it.
+    reconcile_file(write(tmp_path / "next.csv", planted_rows()), run_date=NIGHT + timedelta(days=1), actor=reviewer)
+    run.refresh_from_db()
+    assert run.status == ReconciliationRun.Status.INTERRUPTED
+    assert run.attempt_rows.get(number=run.attempts).status == ReconciliationRun.Status.INTERRUPTED
+    reconcile_file(write(tmp_path / "again.csv", planted_rows()), run_date=NIGHT, actor=reviewer)
+    run.refresh_from_db()
+    assert run.status == ReconciliationRun.Status.SUCCEEDED and run.attempts == 2
+    assert AuditEntry.objects.filter(action="enrollment.reconciliation.interrupted", object_id=str(run.pk)).exists()
 
 
 @pytest.mark.parametrize("data, error", [
