@@ -34,12 +34,12 @@ FIELD_LABELS = {
     "paid_through": _("Paid through"),
 }
 ACTION_LABELS = {
-    Resolution.TAKE_AGENCY: _("Take the agency's value"),
+    Resolution.TAKE_AGENCY: _("Propose taking the agency's value"),
     Resolution.KEEP_OURS: _("Keep ours and report back"),
     Resolution.ESCALATED: _("Escalate to the problem ledger"),
 }
 # The permission (enrollment.permissions.RECONCILIATION_ACTIONS) each resolution needs.
-ACTION_PERMISSION = {Resolution.TAKE_AGENCY: "resolve", Resolution.KEEP_OURS: "resolve",
+ACTION_PERMISSION = {Resolution.TAKE_AGENCY: "propose", Resolution.KEEP_OURS: "resolve",
                      Resolution.ESCALATED: "escalate"}
 _ID_PREFIX = re.compile(r"^[0-9]{1,17}[0-9X]?$")
 
@@ -171,6 +171,23 @@ class BulkResolveForm(forms.Form):
     def __init__(self, *args, allowed=tuple(ACTION_LABELS), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["action"].choices = _action_choices(allowed)
+
+
+class ProposeForm(forms.Form):
+    """The previewed proposal, sent back to be made: the discrepancies and the versions the preview showed."""
+
+    ids = DiscrepancyIdsField()
+    note = forms.CharField(label=_("Note for the reviewer (optional)"), required=False, max_length=1000,
+                           widget=forms.Textarea(attrs={"rows": 2, "cols": 50}))
+
+
+class DecideProposalForm(forms.Form):
+    """Confirm, refuse or withdraw a proposal: asked once more (`confirmed` is set by the question page)."""
+
+    version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    note = forms.CharField(label=_("Reason"), required=False, max_length=1000,
+                           widget=forms.Textarea(attrs={"rows": 2, "cols": 50}))
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
 
 class ResolveForm(forms.Form):

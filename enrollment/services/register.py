@@ -74,7 +74,7 @@ def _checked_phone(phone: str) -> str:
         raise ValidationFailed(errors=[{"column": "phone", "message": str(exc)}])
 
 
-def _new_person(id_number: str, values: dict) -> Person:
+def new_person(id_number: str, values: dict) -> Person:
     """A person to add to the register (not saved), checked as every new entry is. Raises ValidationFailed."""
     try:
         number = check_id_number(id_number)
@@ -106,7 +106,7 @@ def register_person(*, actor, id_number: str, name: str, insurance_type: str, st
                     employer_code: str = "", paid_through: date | None = None, phone: str = "", address: str = "",
                     source: str = StatusChange.Source.APPLICATION, reference: str = "") -> Person:
     """Put a new person in the register with their first status."""
-    person = _new_person(id_number, dict(
+    person = new_person(id_number, dict(
         name=name, insurance_type=insurance_type, employer_code=employer_code, status=status,
         status_date=status_date, paid_through=paid_through, phone=phone, address=address))
     if Person.objects.filter(id_number=person.id_number).exists():
@@ -155,6 +155,14 @@ def update_person(*, actor, person: Person, changes: dict, expected_version: int
     return locked
 
 
+def check_change(person: Person, changes: dict) -> None:
+    """Raise ValidationFailed unless `person` with `changes` applied is an entry the register accepts."""
+    unknown = set(changes) - set(PERSON_FIELDS)
+    if unknown:
+        raise ValidationFailed(_("These fields cannot be changed here: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    _validate_person_values({**person_snapshot(person), **changes}, person.birth_date)
+
+
 def register_persons(*, actor, entries: dict[str, dict], source: str, reference: str = "") -> list[Person]:
     """Put many new persons in the register at once (a confirmed register change): `entries` maps
     each identity number to the values register_person takes. Each is checked as register_person
@@ -166,7 +174,7 @@ def register_persons(*, actor, entries: dict[str, dict], source: str, reference:
     persons, errors = [], []
     for id_number, values in entries.items():
         try:
-            persons.append(_new_person(id_number, values))
+            persons.append(new_person(id_number, values))
         except ValidationFailed as exc:
             errors += [{**e, "id_number": id_number} for e in exc.errors]
     there = set(Person.objects.filter(id_number__in=[p.id_number for p in persons]).values_list("id_number",
@@ -194,11 +202,8 @@ def change_persons(*, actor, changes: dict[Person, dict], source: str, reference
         raise RuntimeError("change_persons runs inside the transaction of the change")
     errors, changed, fields = [], [], {"version", "updated_at", "name_initials"}
     for person, values in changes.items():
-        unknown = set(values) - set(PERSON_FIELDS)
-        if unknown:
-            raise ValidationFailed(_("These fields cannot be changed here: %(f)s") % {"f": ", ".join(sorted(unknown))})
         try:
-            _validate_person_values({**person_snapshot(person), **values}, person.birth_date)
+            check_change(person, values)
         except ValidationFailed as exc:
             errors += [{**e, "id_number": person.id_number} for e in exc.errors]
             continue

@@ -54,6 +54,7 @@ from ..models.register import Gender
 from ..permissions import access_discrepancy, access_reconciliation, access_run, can_reveal_id_number
 from ..reconciliation.extract import COLUMNS
 from ..reconciliation.report import kept_report
+from ..selectors.proposals import discrepancy_proposals
 from ..selectors.reconciliation import (
     DiscrepancyState,
     discrepancies_for_list,
@@ -327,7 +328,8 @@ def _failure_text(d: Discrepancy | None, pk: int, reason: str) -> str:
 @require_POST
 @_forbidden_is_403
 def discrepancy_bulk(request):
-    """Resolve the ticked discrepancies one by one (resolve_many); say how many were done and why not the rest."""
+    """Resolve the ticked discrepancies one by one (resolve_many); say how many were done and why not the rest.
+    Taking the agency's value changes the register: it shows the preview of a proposal instead."""
     access_reconciliation(request.user, "view")
     form = BulkResolveForm(request.POST)
     back = _back(request)
@@ -338,6 +340,10 @@ def discrepancy_bulk(request):
         return redirect(back)
     action, ids = form.cleaned_data["action"], form.cleaned_data["ids"]
     access_reconciliation(request.user, ACTION_PERMISSION[action])
+    if action == Resolution.TAKE_AGENCY:  # a change to the register: previewed, then proposed for confirmation
+        from .proposals import proposal_preview
+
+        return proposal_preview(request, ids, form.cleaned_data["note"])
     found = {d.pk: d for d in Discrepancy.objects.filter(pk__in=ids).order_by("pk")}
     outcome = resolve_many(actor=request.user, discrepancies=list(found.values()), resolution=action,
                            note=form.cleaned_data["note"], expected_versions=ids)
@@ -406,6 +412,7 @@ def discrepancy_detail(request, pk):
         "agency_value": _shown(d.field, mask_numbers_in(d.agency_value)),
         "state": state, "badge": STATE_BADGES[state][0], "state_label": STATE_BADGES[state][1],
         "actions": _detail_actions(request.user, d), "history": masked_history(d),
+        "proposals": list(discrepancy_proposals(d)),
         "line_no": (d.agency_row or {}).get("line", d.line_no),
     })
 
@@ -413,7 +420,8 @@ def discrepancy_detail(request, pk):
 @require_POST
 @_forbidden_is_403
 def discrepancy_resolve(request, pk):
-    """One discrepancy's action from its page, refused if it changed since the page was shown."""
+    """One discrepancy's action from its page, refused if it changed since the page was shown (taking the
+    agency's value: the preview of a proposal)."""
     d = access_discrepancy(request.user, pk, "view")
     form = ResolveForm(request.POST)
     if not form.is_valid():
@@ -421,6 +429,11 @@ def discrepancy_resolve(request, pk):
         return redirect("enrollment:discrepancy_detail", pk=d.pk)
     action = form.cleaned_data["action"]
     access_reconciliation(request.user, ACTION_PERMISSION[action])
+    if action == Resolution.TAKE_AGENCY:  # a change to the register: previewed, then proposed for confirmation
+        from .proposals import proposal_preview
+
+        return proposal_preview(request, {d.pk: form.cleaned_data["version"]}, form.cleaned_data["note"],
+                                back=reverse("enrollment:discrepancy_detail", args=[d.pk]))
     try:
         ACTIONS[action](actor=request.user, discrepancy=d, note=form.cleaned_data["note"],
                         expected_version=form.cleaned_data["version"])

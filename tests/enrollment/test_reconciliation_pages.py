@@ -44,6 +44,7 @@ from .test_discrepancy_resolution import (  # noqa: F401  (the fixtures night an
     planted_rows,
     register_fixture,
     resolve,
+    take_agency,
 )
 
 pytestmark = pytest.mark.django_db
@@ -53,10 +54,12 @@ STAFF = {"clerk", "reviewer", "senior_reviewer", "supervisor", "admin"}
 MAY = {  # enrollment.permissions.RECONCILIATION_ACTIONS, written out
     "view": STAFF,
     "resolve": {"clerk", "reviewer", "senior_reviewer", "admin"},
+    "propose": {"clerk", "reviewer", "senior_reviewer", "admin"},
+    "confirm": {"reviewer", "senior_reviewer"},
     "escalate": STAFF,
     "run": {"reviewer", "senior_reviewer", "supervisor", "admin"},
 }
-ACTION_NEEDS = {"TAKE_AGENCY": "resolve", "KEEP_OURS": "resolve", "ESCALATED": "escalate"}
+ACTION_NEEDS = {"TAKE_AGENCY": "propose", "KEEP_OURS": "resolve", "ESCALATED": "escalate"}
 ALL_IDS = (STATUS, NAME, GONE, NEW, BROKEN)
 
 
@@ -151,15 +154,19 @@ def test_anonymous_users_are_sent_to_the_login_page_and_change_nothing(client, r
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("action", ["TAKE_AGENCY", "KEEP_OURS", "ESCALATED"])
 def test_each_resolution_is_for_the_roles_that_may_take_it(personas, client_for, night, role, action):
+    """Keeping ours and escalating are done at once; taking the agency's value only shows the preview
+    of a proposal (the register changes when another person confirms it: test_register_change_proposals)."""
     client = client_for(personas[role])
     allowed = role in MAY[ACTION_NEEDS[action]]
+    done_at_once = action != "TAKE_AGENCY"
     in_bulk, on_page = night["name"], night["status"]
     response = bulk(client, [in_bulk], action)
-    assert response.status_code == (302 if allowed else 403)
+    assert response.status_code == ((302 if done_at_once else 200) if allowed else 403)
     response = resolve(client, on_page, action)
-    assert response.status_code == (302 if allowed else 403)
+    assert response.status_code == ((302 if done_at_once else 200) if allowed else 403)
     for d in (in_bulk, on_page):
-        assert (fresh(d).resolution == action) == allowed
+        assert (fresh(d).resolution == action) == (allowed and done_at_once)
+    assert Person.objects.get(id_number=NAME).name == "李思"
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -380,12 +387,12 @@ def test_the_list_masks_identity_numbers_and_explains_invalid_rows_in_words(nigh
     ("?min_age=3&max_age=2", set()),
     ("?min_age=abc&kind=NOPE", {"status", "status_date", "missing_local"}),  # invalid: the default list
 ])
-def test_the_list_filters_by_state_kind_field_age_and_number(night, clerk, client_for, query, expected):
-    from enrollment.services.reconciliation import escalate_discrepancy, take_agency_value
+def test_the_list_filters_by_state_kind_field_age_and_number(night, clerk, reviewer, client_for, query, expected):
+    from enrollment.services.reconciliation import escalate_discrepancy
 
     keep_our_value(actor=clerk, discrepancy=night["invalid"])
     escalate_discrepancy(actor=clerk, discrepancy=night["missing_agency"])
-    take_agency_value(actor=clerk, discrepancy=night["name"])
+    take_agency(clerk, reviewer, night["name"])
     today = timezone.localdate()
     Discrepancy.objects.exclude(pk=night["missing_local"].pk).update(first_seen=today - timedelta(days=5))
     Discrepancy.objects.filter(pk=night["missing_local"].pk).update(first_seen=today - timedelta(days=1))
