@@ -66,8 +66,9 @@ def person_changes(items) -> list[dict]:
             entry["fields"][name] = {"name": name, "label": FIELD_LABELS.get(name, name),
                                      "before": _shown(name, before), "after": _shown(name, after),
                                      "differs": before != after}
-    for entry in people.values():
-        entry["fields"] = list(entry["fields"].values())
+    order = {name: i for i, name in enumerate(Discrepancy.FIELDS)}
+    for entry in people.values():  # in the extract's column order (a stored item's JSON keeps no order)
+        entry["fields"] = sorted(entry["fields"].values(), key=lambda f: order.get(f["name"], len(order)))
         entry["rows"] = max(len(entry["fields"]), 1)
     return list(people.values())
 

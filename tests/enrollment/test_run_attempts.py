@@ -14,7 +14,7 @@ from django.utils import timezone
 from core.errors import ValidationFailed
 from core.models import AuditEntry
 from core.system import system_user
-from enrollment.models import ReconciliationAttempt, ReconciliationRun
+from enrollment.models import ReconciliationRun
 from enrollment.reconciliation.engine import reconcile_file
 from enrollment.reconciliation.extract import ExtractRejected
 from enrollment.reconciliation.nightly import Delivered, pending
@@ -100,6 +100,8 @@ def tomorrow():
 
 
 def test_the_engine_refuses_a_date_in_the_future_and_records_nothing(tmp_path):
+    from enrollment.models import ReconciliationAttempt
+
     with pytest.raises(ValidationFailed) as refused:
         reconcile_file(write(tmp_path / "x.csv", [row(A)]), run_date=tomorrow(), actor=system_user())
     assert refused.value.code == "future_run_date"
