@@ -140,6 +140,10 @@ class DiscrepancyIdsField(forms.Field):
 
     widget = forms.MultipleHiddenInput
 
+    def __init__(self, *args, most: int = MAX_BULK, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.most = most
+
     def to_python(self, value):
         values = value if isinstance(value, list | tuple) else ([value] if value else [])
         picked = {}
@@ -149,8 +153,8 @@ class DiscrepancyIdsField(forms.Field):
                 picked[int(pk)] = int(version) if version else None
         except (TypeError, ValueError):
             raise ValidationError(_("Unknown discrepancy."))
-        if len(picked) > MAX_BULK:
-            raise ValidationError(_("At most %(n)d discrepancies at once."), params={"n": MAX_BULK})
+        if len(picked) > self.most:
+            raise ValidationError(_("At most %(n)d discrepancies at once."), params={"n": self.most})
         return dict(sorted(picked.items()))
 
     def validate(self, value):
@@ -174,9 +178,10 @@ class BulkResolveForm(forms.Form):
 
 
 class ProposeForm(forms.Form):
-    """The previewed proposal, sent back to be made: the discrepancies and the versions the preview showed."""
+    """The previewed proposal, sent back to be made: the discrepancies and the versions the preview showed
+    (each ticked one, and the field taken together with it: up to twice as many)."""
 
-    ids = DiscrepancyIdsField()
+    ids = DiscrepancyIdsField(most=2 * MAX_BULK)
     note = forms.CharField(label=_("Note for the reviewer (optional)"), required=False, max_length=1000,
                            widget=forms.Textarea(attrs={"rows": 2, "cols": 50}))
 
