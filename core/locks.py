@@ -34,6 +34,18 @@ def holds(name: str) -> bool:
         return cur.fetchone()[0]
 
 
+def held_by_anyone(name: str) -> bool:
+    """Whether any session holds the lock now: a job whose process was killed holds it no more
+    (PostgreSQL releases a session's locks when its connection ends)."""
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 1 "
+            "AND ((classid::bigint << 32) | objid::bigint) = hashtextextended(%s, 0))",
+            [name],
+        )
+        return cur.fetchone()[0]
+
+
 @contextmanager
 def session_lock(name: str, *, wait: bool = False):
     """Hold a session-level lock around a block that commits several transactions.

@@ -19,8 +19,14 @@ class EnrollmentConfig(AppConfig):
         NavEntry(_("Employers"), "enrollment:employer_list", ENROLLMENT_STAFF),
         NavEntry(_("Reconciliation"), "enrollment:run_list", ENROLLMENT_STAFF),
         NavEntry(_("Discrepancies"), "enrollment:discrepancy_list", ENROLLMENT_STAFF),
+        NavEntry(_("Register changes"), "enrollment:proposal_list", ENROLLMENT_STAFF),
     ]
-    home_panels = [HomePanel("enrollment/_home_panel.html", ENROLLMENT_STAFF, "enrollment.selectors.home_summary")]
+    home_panels = [
+        HomePanel("enrollment/_home_panel.html", ENROLLMENT_STAFF, "enrollment.selectors.home_summary"),
+        # Register changes proposed by others, for those who confirm them (CONFIRMERS).
+        HomePanel("enrollment/_proposals_panel.html", (Role.REVIEWER, Role.SENIOR_REVIEWER),
+                  "enrollment.selectors.proposals_summary"),
+    ]
     role_permissions = {
         Role.REVIEWER: [REVEAL_ID_NUMBER_PERMISSION],
         Role.SENIOR_REVIEWER: [REVEAL_ID_NUMBER_PERMISSION],

@@ -10,7 +10,7 @@ from core.errors import NotFound, PermissionDenied
 from core.roles import has_role, require_role
 
 from .models import Employer, Person
-from .models.reconciliation import ESCALATORS, RESOLVERS, RUNNERS
+from .models.reconciliation import CONFIRMERS, ESCALATORS, PROPOSERS, RESOLVERS, RUNNERS
 from .roles import ENROLLMENT_STAFF, REVEAL_ID_NUMBER_PERMISSION
 
 # The register (persons, employers): who may read it (ENROLLMENT_STAFF), and which permission
@@ -106,8 +106,10 @@ def access_roster_upload(user, application_id, upload_id):
 # -- reconciliation ----------------------------------------------------------------------------
 # The same roles as the discrepancies' and runs' transitions tables (enrollment.models.reconciliation).
 RECONCILIATION_ACTIONS = {
-    "view": ENROLLMENT_STAFF,  # runs, discrepancies, exports, the nightly report
-    "resolve": RESOLVERS,  # take the agency's value, keep ours, report the kept ones back
+    "view": ENROLLMENT_STAFF,  # runs, discrepancies, exports, the nightly report, register change proposals
+    "resolve": RESOLVERS,  # keep ours, report the kept ones back
+    "propose": PROPOSERS,  # propose taking the agency's value (a change to the register)
+    "confirm": CONFIRMERS,  # confirm or refuse another user's proposal
     "escalate": ESCALATORS,  # to the problem ledger
     "run": RUNNERS,  # start a run from the page
 }
@@ -126,6 +128,24 @@ def access_discrepancy(user, discrepancy_id, action: str = "view"):
     if discrepancy is None:
         raise NotFound()
     return discrepancy
+
+
+PROPOSAL_ACTIONS = {"view": "view", "confirm": "confirm", "refuse": "confirm", "withdraw": "propose"}
+
+
+def access_proposal(user, proposal_id, action: str = "view"):
+    """A register change proposal, if the user may `view`, `confirm`, `refuse` or `withdraw` it (who
+    proposed it is checked by the services: nobody decides their own, only its proposer withdraws)."""
+    from .models import RegisterChangeProposal
+
+    if action not in PROPOSAL_ACTIONS:
+        raise ValueError(f"unknown action {action!r}")
+    access_reconciliation(user, PROPOSAL_ACTIONS[action])
+    proposal = (RegisterChangeProposal.objects.select_related("proposed_by", "decided_by")
+                .filter(pk=proposal_id).first() if str(proposal_id).isdigit() else None)
+    if proposal is None:
+        raise NotFound()
+    return proposal
 
 
 def access_run(user, run_id):

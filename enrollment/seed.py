@@ -14,8 +14,9 @@ def seed_enrollment(*, persons: int = 3000) -> str:
         created = _seed_persons(persons, [e.uscc for e in employers])
     applications = _seed_applications()
     nights = _seed_reconciliation()
+    proposals = _seed_register_change()
     return (f"Employers: {len(employers)}. Persons added: {created}. Applications: {applications}. "
-            f"Reconciliation nights: {nights}.")
+            f"Reconciliation nights: {nights}. Register changes waiting: {proposals}.")
 
 
 def _seed_employers() -> list[Employer]:
@@ -82,3 +83,23 @@ def _seed_reconciliation() -> int:
         write_fake_extract(path, differences=0.02, seed=seed)
         nights.append(Delivered(day, path))
     return len(reconcile_night(actor=system_user(), extracts=nights))
+
+
+def _seed_register_change() -> int:
+    """One proposal by the demo clerk to take the agency's value of a few differing fields, waiting for a
+    reviewer's confirmation (once: skipped when any proposal exists, or without the demo clerk)."""
+    from django.contrib.auth import get_user_model
+
+    from .models import Discrepancy, RegisterChangeProposal
+    from .services.reconciliation import propose_take_agency
+
+    clerk = get_user_model().objects.filter(username="clerk").first()
+    if clerk is None or RegisterChangeProposal.objects.exists():
+        return 0
+    chosen = list(Discrepancy.objects.filter(kind=Discrepancy.Kind.FIELD_MISMATCH, field__in=["name", "paid_through"],
+                                             status=Discrepancy.Status.OPEN).order_by("pk")[:3])
+    if not chosen:
+        return 0
+    propose_take_agency(actor=clerk, chosen={d.pk: d.version for d in chosen},
+                        note="经办机构数据与窗口核实一致，申请更正。")
+    return 1

@@ -12,7 +12,7 @@ from pathlib import Path
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from core.errors import Conflict
+from core.errors import Conflict, ValidationFailed
 
 RETRY = {
     "autoretry_for": (OperationalError, InterfaceError),
@@ -52,6 +52,8 @@ def reconcile_extract(self, path: str, run_date: str, user_id: int | None = None
         if self.request.is_eager:
             raise
         raise self.retry(exc=exc, countdown=60)
+    except ValidationFailed as exc:  # a date in the future: refused, nothing recorded, not retried
+        return {"status": "REFUSED", "error": str(exc.message)}
     if done.rejection is not None:
         return {"status": done.status, "error": done.rejection.message}
     return {"status": done.status, "counts": done.counts}

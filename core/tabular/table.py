@@ -88,8 +88,9 @@ def _stream(file, limit: int, name: str):
 
 
 class Table:
-    """An open file: `format`, `encoding`, the header (`header_row`, `columns`: key -> (index,
-    header as written), `unknown`: headers that are no known column), then `rows()`."""
+    """An open file: `format`, `encoding`, the header (`header_row`, `header_cells` as read,
+    `columns`: key -> (index, header as written), `unknown`: headers that are no known column),
+    then `rows()`."""
 
     def __init__(self, file, *, name: str = "", columns, limits: Limits | None = None,
                  formats=(CSV, XLSX, JSON), header_search: int = 1, stop_after_blank: int | None = None,
@@ -102,6 +103,7 @@ class Table:
         self.columns: dict[str, tuple] = {}
         self.unknown: list[str] = []
         self.header_row: int | None = None
+        self.header_cells: list = []
         self.stopped_at: int | None = None
         self.encoding = ""
         self._workbook = None
@@ -169,7 +171,7 @@ class Table:
             if self._first is None:
                 raise refuse("empty_file", _("The file is empty."))
             self.columns, self.unknown = self._map_keys(self._first[1])
-            self.header_row = None
+            self.header_row, self.header_cells = None, list(self._first[1])
             if missing := self._missing(self.columns):
                 raise self._missing_error(missing, 1)
             return
@@ -182,6 +184,7 @@ class Table:
             missing = self._missing(found)
             if not missing:
                 self.columns, self.unknown, self.header_row = found, unknown, number
+                self.header_cells = list(cells)
                 return
             first_try = first_try or (number, missing)
             tried += 1

@@ -10,6 +10,7 @@ from pathlib import Path
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..models import Discrepancy
@@ -33,12 +34,12 @@ FIELD_LABELS = {
     "paid_through": _("Paid through"),
 }
 ACTION_LABELS = {
-    Resolution.TAKE_AGENCY: _("Take the agency's value"),
+    Resolution.TAKE_AGENCY: _("Propose taking the agency's value"),
     Resolution.KEEP_OURS: _("Keep ours and report back"),
     Resolution.ESCALATED: _("Escalate to the problem ledger"),
 }
 # The permission (enrollment.permissions.RECONCILIATION_ACTIONS) each resolution needs.
-ACTION_PERMISSION = {Resolution.TAKE_AGENCY: "resolve", Resolution.KEEP_OURS: "resolve",
+ACTION_PERMISSION = {Resolution.TAKE_AGENCY: "propose", Resolution.KEEP_OURS: "resolve",
                      Resolution.ESCALATED: "escalate"}
 _ID_PREFIX = re.compile(r"^[0-9]{1,17}[0-9X]?$")
 
@@ -88,6 +89,9 @@ class RunStartForm(forms.Form):
             data["run_date"] = date_from_name(Path(upload.name if upload else drop_file))
             if data["run_date"] is None:
                 self.add_error("run_date", _("The file name carries no date: give the date of the extract."))
+        if data.get("run_date") and data["run_date"] > timezone.localdate():
+            self.add_error("run_date", _("The date of the extract (%(date)s) is in the future: an extract holds "
+                                         "the data of a day that has passed.") % {"date": data["run_date"].isoformat()})
         return data
 
     def drop_path(self) -> Path | None:
@@ -136,6 +140,10 @@ class DiscrepancyIdsField(forms.Field):
 
     widget = forms.MultipleHiddenInput
 
+    def __init__(self, *args, most: int = MAX_BULK, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.most = most
+
     def to_python(self, value):
         values = value if isinstance(value, list | tuple) else ([value] if value else [])
         picked = {}
@@ -145,8 +153,8 @@ class DiscrepancyIdsField(forms.Field):
                 picked[int(pk)] = int(version) if version else None
         except (TypeError, ValueError):
             raise ValidationError(_("Unknown discrepancy."))
-        if len(picked) > MAX_BULK:
-            raise ValidationError(_("At most %(n)d discrepancies at once."), params={"n": MAX_BULK})
+        if len(picked) > self.most:
+            raise ValidationError(_("At most %(n)d discrepancies at once."), params={"n": self.most})
         return dict(sorted(picked.items()))
 
     def validate(self, value):
@@ -167,6 +175,24 @@ class BulkResolveForm(forms.Form):
     def __init__(self, *args, allowed=tuple(ACTION_LABELS), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["action"].choices = _action_choices(allowed)
+
+
+class ProposeForm(forms.Form):
+    """The previewed proposal, sent back to be made: the discrepancies and the versions the preview showed
+    (each ticked one, and the field taken together with it: up to twice as many)."""
+
+    ids = DiscrepancyIdsField(most=2 * MAX_BULK)
+    note = forms.CharField(label=_("Note for the reviewer (optional)"), required=False, max_length=1000,
+                           widget=forms.Textarea(attrs={"rows": 2, "cols": 50}))
+
+
+class DecideProposalForm(forms.Form):
+    """Confirm, refuse or withdraw a proposal: asked once more (`confirmed` is set by the question page)."""
+
+    version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    note = forms.CharField(label=_("Reason"), required=False, max_length=1000,
+                           widget=forms.Textarea(attrs={"rows": 2, "cols": 50}))
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
 
 class ResolveForm(forms.Form):

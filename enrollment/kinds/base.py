@@ -1,7 +1,6 @@
 """The shape of a kind's declaration (KindSpec) and the small pieces the declarations share: the
 error list the validation fills, the common checks, and the intake form's case fields."""
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -18,9 +17,8 @@ from core.masking import mask_id_number
 
 from ..forms.fields import EmployerCodeField
 from ..identity import IdentityError, check_id_number
+from ..identity import check_phone as checked_phone
 from ..models import Application
-
-PHONE = re.compile(r"^[0-9+()\- ]{5,30}$")
 
 # The case's own fields (columns of Application, not of its payload), as the form and the API name them.
 CASE_FIELDS = ("employer_code", "person_id_number", "effective_date")
@@ -104,8 +102,12 @@ def text(payload: dict, key: str, limit: int = 200) -> str:
 
 
 def check_phone(errors: Errors, column: str, value: str) -> None:
-    if value and not PHONE.match(value):
-        errors.add(column, _("A phone number has digits, spaces, +, - and brackets only."))
+    """A mainland telephone number, if one is given (enrollment.identity.check_phone)."""
+    if value:
+        try:
+            checked_phone(value)
+        except IdentityError as exc:
+            errors.add(column, str(exc))
 
 
 def check_name(errors: Errors, column: str, value: str) -> None:

@@ -10,7 +10,17 @@ from core.masking import mask_id_number
 
 from ..models import Application, InsuranceType, Person, PersonStatus, StatusChange
 from ..services.register import register_person, update_person
-from .base import Errors, KindSpec, case_field, check_name, effective_date, id_number, refuse, text
+from .base import (
+    Errors,
+    KindSpec,
+    case_field,
+    check_name,
+    check_phone,
+    effective_date,
+    id_number,
+    refuse,
+    text,
+)
 
 KIND = Application.Kind.TRANSFER_IN
 REQUIRED = frozenset({"effective_date"})
@@ -50,6 +60,7 @@ def clean(payload: dict, errors: Errors, **_ctx) -> dict:
         errors.add("name", _("The name is empty."))
     else:
         check_name(errors, "name", out["name"])
+    check_phone(errors, "phone", out["phone"])
     if not out["from_region"]:
         errors.add("from_region", _("Give the place the insurance is transferred from."))
     return out

@@ -9,8 +9,20 @@ from core.roles import Role
 RESOLVERS = (Role.CLERK, Role.REVIEWER, Role.SENIOR_REVIEWER, Role.ADMIN)
 ESCALATORS = (*RESOLVERS, Role.SUPERVISOR)
 RUNNERS = (Role.REVIEWER, Role.SENIOR_REVIEWER, Role.SUPERVISOR, Role.ADMIN)
+# A change to the register is proposed by a resolver and confirmed by another person who holds one
+# of these roles (enrollment.models.proposals).
+PROPOSERS = RESOLVERS
+CONFIRMERS = (Role.REVIEWER, Role.SENIOR_REVIEWER)
 NIGHT = (Role.SYSTEM,)
 _RUN = RUNNERS + NIGHT
+
+
+class RunStatus(models.TextChoices):
+    RUNNING = "RUNNING", _("Running")
+    SUCCEEDED = "SUCCEEDED", _("Succeeded")
+    REJECTED = "REJECTED", _("File rejected")
+    FAILED = "FAILED", _("Failed")
+    INTERRUPTED = "INTERRUPTED", _("Interrupted")
 
 
 class ReconciliationRun(models.Model):
@@ -18,25 +30,32 @@ class ReconciliationRun(models.Model):
 
     A run row is created before the work and finished (or failed) after it, so a crashed run is
     visible and can simply be run again; two runs for one date are kept apart by an advisory lock.
+    Each try is a ReconciliationAttempt beside it. Once a date has succeeded, its row keeps that
+    success (figures, file, SHA-256) until another try succeeds: a rejected or failed try for the
+    date is recorded as its attempt only.
+
+    A run whose worker was killed stays RUNNING in the row: it shows as interrupted while no
+    session holds the reconciliation's advisory lock (selectors.reconciliation.run_is_interrupted),
+    and the next run, of any date, moves it to INTERRUPTED under that lock.
     """
 
-    class Status(models.TextChoices):
-        RUNNING = "RUNNING", _("Running")
-        SUCCEEDED = "SUCCEEDED", _("Succeeded")
-        REJECTED = "REJECTED", _("File rejected")
-        FAILED = "FAILED", _("Failed")
+    Status = RunStatus
 
     # A run is started from the page (RUNNERS) or by the night (the system); it may be done again
-    # for its date in any state, RUNNING included (a worker that died mid-run left it so).
+    # for its date in any state, RUNNING included (a worker that died mid-run left it so). A date
+    # that succeeded stays SUCCEEDED while it is tried again, and moves to SUCCEEDED again with the
+    # new figures when the try succeeds.
     TRANSITIONS = {
-        Status.RUNNING: {Status.SUCCEEDED: _RUN, Status.REJECTED: _RUN, Status.FAILED: _RUN, Status.RUNNING: _RUN},
-        Status.SUCCEEDED: {Status.RUNNING: _RUN},
+        Status.RUNNING: {Status.SUCCEEDED: _RUN, Status.REJECTED: _RUN, Status.FAILED: _RUN, Status.RUNNING: _RUN,
+                         Status.INTERRUPTED: _RUN},
+        Status.SUCCEEDED: {Status.RUNNING: _RUN, Status.SUCCEEDED: _RUN},
         Status.REJECTED: {Status.RUNNING: _RUN},
         Status.FAILED: {Status.RUNNING: _RUN},
+        Status.INTERRUPTED: {Status.RUNNING: _RUN},
     }
 
     run_date = models.DateField(_("date"), unique=True)
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.RUNNING)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.RUNNING)
     file_name = models.CharField(_("file"), max_length=255, blank=True)
     file_sha256 = models.CharField(max_length=64, blank=True)
     file_size = models.BigIntegerField(default=0)
@@ -60,6 +79,40 @@ class ReconciliationRun(models.Model):
 
     def __str__(self):
         return f"{self.run_date} {self.status}"
+
+
+class ReconciliationAttempt(models.Model):
+    """One try at a date's run, kept beside the run: which file, with what SHA-256, how it ended.
+
+    A rejected re-delivery for a date that already succeeded is recorded here, and the run keeps
+    its success. The row is written in the transactions of the run's own moves (whose audit
+    entries say the same), and its state leaves RUNNING once, by a compare-and-swap UPDATE
+    (engine._end_attempt): a try that was killed is marked INTERRUPTED by the next run.
+    """
+
+    Status = RunStatus
+
+    run = models.ForeignKey(ReconciliationRun, on_delete=models.CASCADE, related_name="attempt_rows")
+    number = models.PositiveIntegerField(_("attempt"))
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.RUNNING)
+    file_name = models.CharField(_("file"), max_length=255, blank=True)
+    file_sha256 = models.CharField(max_length=64, blank=True)
+    file_size = models.BigIntegerField(default=0)
+    rows = models.PositiveIntegerField(_("rows"), default=0)
+    error = models.TextField(blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    triggered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="+")
+
+    class Meta:
+        verbose_name = _("reconciliation attempt")
+        verbose_name_plural = _("reconciliation attempts")
+        ordering = ["-number"]
+        constraints = [models.UniqueConstraint(fields=["run", "number"], name="one_attempt_number_per_run")]
+
+    def __str__(self):
+        return f"{self.run_id} #{self.number} {self.status}"
 
 
 class Discrepancy(models.Model):

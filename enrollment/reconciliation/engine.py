@@ -8,6 +8,10 @@ half-done), and two runs cannot overlap (a session advisory lock; the second is 
 
 The run row's states and the discrepancies' closing are moves of their transitions tables
 (core.workflow): the run's by whoever asked for it, the closing of what disappeared by the system user.
+Each try is also an attempt row beside the run (ReconciliationAttempt): a date that succeeded keeps
+its run as it was when a later try of it is rejected or fails. A data date after today is refused
+before anything is recorded. Under the lock, a run or attempt still RUNNING was left by a worker that
+died: it is marked INTERRUPTED before the new run starts.
 """
 
 import hashlib
@@ -21,12 +25,12 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.errors import Conflict
+from core.errors import Conflict, ValidationFailed
 from core.locks import session_lock
 from core.system import system_user
-from core.workflow import begin, finish, finish_many, movable_from, transition
+from core.workflow import begin, begin_edit, finish, finish_many, movable_from, transition
 
-from ..models import Discrepancy, ReconciliationRun
+from ..models import Discrepancy, ReconciliationAttempt, ReconciliationRun
 from . import sql
 from .extract import ExtractRejected, NeedsFullParse, parse_lines, stage_file
 from .stopwatch import Stopwatch
@@ -66,47 +70,107 @@ def file_sha256(path: Path) -> str:
 class Outcome:
     run: ReconciliationRun
     counts: dict[str, int]
+    attempt: ReconciliationAttempt | None = None
+
+
+def check_run_date(run_date: date) -> None:
+    """An extract is the agency's data of a day that has happened: a date after today is refused."""
+    if run_date > timezone.localdate():
+        raise ValidationFailed(
+            _("The extract's date %(date)s is in the future: an extract holds the data of a day that has passed.")
+            % {"date": run_date.isoformat()},
+            errors=[{"column": "run_date", "message": _("The date is in the future.")}], code="future_run_date")
 
 
 def reconcile_file(path: Path, *, run_date: date, actor) -> Outcome:
     """Reconcile one extract for run_date, as `actor`: who asked for it (the system user for the
-    nightly job). Raises ExtractRejected (nothing changed), Conflict (another run is going on) or
-    PermissionDenied (the actor may not run one)."""
+    nightly job). Raises ValidationFailed (a date in the future: nothing recorded), ExtractRejected
+    (nothing changed), Conflict (another run is going on) or PermissionDenied (the actor may not run one)."""
+    check_run_date(run_date)
     path = Path(path)
     with session_lock(LOCK) as taken:
         if not taken:
             raise Conflict(_("A reconciliation is already running; try again when it has finished."),
                            code="reconciliation_running")
-        run = _start_run(path, run_date, actor)
+        _mark_interrupted(actor)
+        run, attempt = _start_run(path, run_date, actor)
         try:
-            counts = _reconcile(path, run, actor)
+            counts = _reconcile(path, run, attempt, actor)
         except ExtractRejected as exc:
             # The file's checksum is kept so that only a corrected re-delivery is tried again.
-            _stop(run, ReconciliationRun.Status.REJECTED, actor, error=exc.message, sha256=file_sha256(path))
+            _stop(run, attempt, ReconciliationRun.Status.REJECTED, actor, error=exc.message, sha256=file_sha256(path))
             raise
         except Exception as exc:
-            _stop(run, ReconciliationRun.Status.FAILED, actor, error=f"{exc.__class__.__name__}: {exc}")
+            _stop(run, attempt, ReconciliationRun.Status.FAILED, actor, error=f"{exc.__class__.__name__}: {exc}")
             raise
-        return Outcome(run=run, counts=counts)
+        return Outcome(run=run, counts=counts, attempt=attempt)
 
 
-def _start_run(path: Path, run_date: date, actor) -> ReconciliationRun:
-    """The date's run row, (re)started: a retry starts clean, no earlier attempt's figures show as its own."""
+def _mark_interrupted(actor) -> None:
+    """Runs and attempts left RUNNING by a worker that died (this session holds the lock, so none is
+    going on) become INTERRUPTED, whatever their date: the new run takes over."""
+    Status = ReconciliationRun.Status
+    now = timezone.now()
+    with transaction.atomic():
+        for run in ReconciliationRun.objects.filter(status=Status.RUNNING).order_by("pk"):
+            transition(run, Status.INTERRUPTED, actor=actor, action="enrollment.reconciliation.interrupted",
+                       changes={"error": _("Interrupted: the worker stopped before the run ended."),
+                                "finished_at": now})
+        ReconciliationAttempt.objects.filter(status=Status.RUNNING).update(
+            status=Status.INTERRUPTED, finished_at=now,
+            error=_("Interrupted: the worker stopped before the run ended."))
+
+
+def _start_run(path: Path, run_date: date, actor) -> tuple[ReconciliationRun, ReconciliationAttempt]:
+    """The date's run row, (re)started, and the try's attempt row. A retry of a date that has not
+    succeeded starts clean (no earlier try's figures show as its own); a date that succeeded keeps
+    its run as it is until this try succeeds too."""
+    Status = ReconciliationRun.Status
+    now = timezone.now()
     with transaction.atomic():
         run, _created = ReconciliationRun.objects.get_or_create(run_date=run_date)
-        move = begin(run, ReconciliationRun.Status.RUNNING, actor=actor)
-        return finish(move, action="enrollment.reconciliation.started", changes={
-            "file_name": path.name, "error": "", "file_sha256": "", "file_size": 0, "rows": 0, "invalid_rows": 0,
-            "opened": 0, "closed": 0, "counts": {}, "timings": {}, "attempts": move.obj.attempts + 1,
-            "started_at": timezone.now(), "finished_at": None, "triggered_by": actor})
+        if run.status == Status.SUCCEEDED:
+            move = begin_edit(run, actor=actor)
+            changes = {"attempts": move.obj.attempts + 1}
+        else:
+            move = begin(run, Status.RUNNING, actor=actor)
+            changes = {"file_name": path.name, "error": "", "file_sha256": "", "file_size": 0, "rows": 0,
+                       "invalid_rows": 0, "opened": 0, "closed": 0, "counts": {}, "timings": {},
+                       "attempts": move.obj.attempts + 1, "started_at": now, "finished_at": None,
+                       "triggered_by": actor}
+        run = finish(move, action="enrollment.reconciliation.started", changes=changes,
+                     after={"file": path.name, "attempt": changes["attempts"]})
+        attempt = ReconciliationAttempt.objects.create(run=run, number=run.attempts, file_name=path.name,
+                                                       started_at=now, triggered_by=actor)
+    return run, attempt
 
 
-def _stop(run: ReconciliationRun, status: str, actor, *, error: str, sha256: str = "") -> None:
-    transition(run, status, actor=actor, action=f"enrollment.reconciliation.{status.lower()}",
-               changes={"error": error, "finished_at": timezone.now(), "file_sha256": sha256})
+def _end_attempt(attempt: ReconciliationAttempt, status: str, **values) -> None:
+    """The try's outcome, once: a compare-and-swap from RUNNING (in the caller's transaction)."""
+    values = {"status": status, "finished_at": timezone.now(), **values}
+    ReconciliationAttempt.objects.filter(pk=attempt.pk, status=ReconciliationRun.Status.RUNNING).update(**values)
+    for name, value in values.items():
+        setattr(attempt, name, value)
 
 
-def _reconcile(path: Path, run: ReconciliationRun, actor) -> dict[str, int]:
+def _stop(run: ReconciliationRun, attempt: ReconciliationAttempt, status: str, actor, *, error: str,
+          sha256: str = "") -> None:
+    """A rejected or failed try: recorded as its attempt; the run takes its outcome only if the date has
+    not succeeded (a successful run keeps its figures and SHA-256; the audit entry says what was tried)."""
+    action = f"enrollment.reconciliation.{status.lower()}"
+    with transaction.atomic():
+        _end_attempt(attempt, status, error=error, file_sha256=sha256)
+        run.refresh_from_db(fields=["status"])
+        if run.status == ReconciliationRun.Status.SUCCEEDED:
+            finish(begin_edit(run, actor=actor), action=action, after={
+                "attempt": attempt.number, "file": attempt.file_name, "sha256": sha256, "error": error,
+                "run_kept": True})
+        else:
+            transition(run, status, actor=actor, action=action,
+                       changes={"error": error, "finished_at": attempt.finished_at, "file_sha256": sha256})
+
+
+def _reconcile(path: Path, run: ReconciliationRun, attempt: ReconciliationAttempt, actor) -> dict[str, int]:
     """The night's work in one transaction; the run moves to SUCCEEDED in it (begin, then finish)."""
     watch = Stopwatch()
     lap, timings = watch.lap, watch.timings
@@ -146,11 +210,15 @@ def _reconcile(path: Path, run: ReconciliationRun, actor) -> dict[str, int]:
         lap("upsert")
         cur.execute(sql.OPEN_COUNTS)
         counts = {kind: 0 for kind in KINDS} | dict(cur.fetchall())
+        _end_attempt(attempt, ReconciliationRun.Status.SUCCEEDED, file_sha256=staged.sha256, file_size=staged.size,
+                     rows=staged.rows)
         run = finish(move, action="enrollment.reconciliation.succeeded", changes={
-            "file_sha256": staged.sha256, "file_size": staged.size, "rows": staged.rows, "invalid_rows": invalid_rows,
-            "opened": opened, "closed": closed, "counts": counts, "finished_at": timezone.now(),
+            "file_name": path.name, "file_sha256": staged.sha256, "file_size": staged.size, "rows": staged.rows,
+            "invalid_rows": invalid_rows, "opened": opened, "closed": closed, "counts": counts,
+            "started_at": attempt.started_at, "finished_at": attempt.finished_at, "error": "",
+            "triggered_by": actor,
             "timings": timings | {"total": round(sum(timings.values()), 3), "parsed_in_python": staged.parsed},
-        }, after={"seen": seen})
+        }, after={"seen": seen, "attempt": attempt.number})
     log.info("reconciliation %s: %s rows, %s open, timings %s", run.run_date, staged.rows, counts, run.timings)
     return counts
 

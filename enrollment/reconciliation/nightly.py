@@ -2,18 +2,23 @@
 
 A file enrollment-YYYYMMDD.csv(.gz) in AGENCY_DROP_DIR is pending when its date has no
 successful run, or its run was rejected or failed and the file now delivered differs (a
-corrected re-delivery) or the run failed. Dates are taken oldest first, so discrepancies age in
-order.
+corrected re-delivery) or the run failed or was interrupted. Dates are taken oldest first, so
+discrepancies age in order; a file dated after today is not pending (the engine would refuse it):
+it waits for its day, and is logged.
 """
 
+import logging
 import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from django.utils import timezone
+
 from ..models import ReconciliationRun
 from .engine import file_sha256
 
+log = logging.getLogger(__name__)
 _NAME = re.compile(r"^enrollment-(\d{4})(\d{2})(\d{2})\.csv(\.gz)?$")
 
 
@@ -42,12 +47,19 @@ def delivered(drop_dir: Path) -> list[Delivered]:
 
 
 def pending(drop_dir: Path) -> list[Delivered]:
-    files = delivered(drop_dir)
+    today = timezone.localdate()
+    files = []
+    for item in delivered(drop_dir):
+        if item.run_date > today:
+            log.warning("extract %s is dated after today (%s): left for its day", item.path, today)
+        else:
+            files.append(item)
     runs = {r.run_date: r for r in ReconciliationRun.objects.filter(run_date__in=[f.run_date for f in files])}
     out = []
     for item in files:
         run = runs.get(item.run_date)
-        if run is None or run.status in (ReconciliationRun.Status.FAILED, ReconciliationRun.Status.RUNNING):
+        if run is None or run.status in (ReconciliationRun.Status.FAILED, ReconciliationRun.Status.RUNNING,
+                                         ReconciliationRun.Status.INTERRUPTED):
             out.append(item)
         elif run.status == ReconciliationRun.Status.REJECTED and file_sha256(item.path) != run.file_sha256:
             out.append(item)

@@ -7,16 +7,18 @@ pages and exports mask them (core.masking).
 
 from datetime import date, timedelta
 
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 
-from ..models import Discrepancy, ReconciliationRun
+from core.locks import held_by_anyone
+
+from ..models import Discrepancy, ReconciliationAttempt, ReconciliationRun
 from ..reconciliation.sql import describe
 
 __all__ = [
     "DiscrepancyState", "discrepancies_for_list", "discrepancy_state", "kind_counts", "new_and_closed_by_kind",
     "oldest_open", "open_discrepancies", "previous_run", "reason_text", "reason_words", "recent_runs",
-    "runs_for_chart",
+    "reconciliation_in_progress", "run_attempts", "runs_for_chart", "shown_status",
 ]
 
 KINDS = tuple(Discrepancy.Kind.values)
@@ -89,8 +91,30 @@ def reason_text(reason: str) -> str:
 # --- runs ------------------------------------------------------------------------------------------
 
 def recent_runs():
-    """Runs, latest date first (the run list), with who started them."""
-    return ReconciliationRun.objects.select_related("triggered_by").order_by("-run_date")
+    """Runs, latest date first (the run list), with who started them and how their latest try ended
+    (`latest_try`: a date that succeeded keeps its run when a later try is rejected)."""
+    latest = ReconciliationAttempt.objects.filter(run=OuterRef("pk")).order_by("-number").values("status")[:1]
+    return (ReconciliationRun.objects.select_related("triggered_by").annotate(latest_try=Subquery(latest))
+            .order_by("-run_date"))
+
+
+def run_attempts(run: ReconciliationRun, limit: int = 50):
+    """A run's tries, latest first, with who started each."""
+    return ReconciliationAttempt.objects.filter(run=run).select_related("triggered_by").order_by("-number")[:limit]
+
+
+def reconciliation_in_progress() -> bool:
+    """Whether a run is going on now: a session holds the reconciliation's advisory lock."""
+    from ..reconciliation.engine import LOCK
+
+    return held_by_anyone(LOCK)
+
+
+def shown_status(status: str, in_progress: bool) -> str:
+    """A run's or a try's state as the pages show it: RUNNING while no session holds the lock is
+    INTERRUPTED (its worker was killed; the next run takes over and records it so)."""
+    Status = ReconciliationRun.Status
+    return Status.INTERRUPTED if status == Status.RUNNING and not in_progress else status
 
 
 def runs_for_chart(limit: int = 60) -> list[ReconciliationRun]:

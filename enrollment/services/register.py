@@ -10,7 +10,15 @@ from django.utils.translation import gettext as _
 from core.audit import record, record_many
 from core.errors import ConcurrentEdit, ValidationFailed
 
-from ..identity import IdentityError, birth_date_of, check_id_number, check_uscc, gender_of, pinyin_initials
+from ..identity import (
+    IdentityError,
+    birth_date_of,
+    check_id_number,
+    check_phone,
+    check_uscc,
+    gender_of,
+    pinyin_initials,
+)
 from ..models import Employer, InsuranceType, Person, PersonStatus, StatusChange
 
 PERSON_FIELDS = ("name", "insurance_type", "employer_code", "status", "status_date", "paid_through", "phone",
@@ -56,6 +64,33 @@ def _validate_person_values(values: dict, birth_date: date) -> None:
         raise ValidationFailed(errors=errors)
 
 
+def _checked_phone(phone: str) -> str:
+    """A phone given to the register, checked (enrollment.identity.check_phone); empty stays empty."""
+    if not (phone or "").strip():
+        return ""
+    try:
+        return check_phone(phone)
+    except IdentityError as exc:
+        raise ValidationFailed(errors=[{"column": "phone", "message": str(exc)}])
+
+
+def new_person(id_number: str, values: dict) -> Person:
+    """A person to add to the register (not saved), checked as every new entry is. Raises ValidationFailed."""
+    try:
+        number = check_id_number(id_number)
+    except IdentityError as exc:
+        raise ValidationFailed(errors=[{"column": "id_number", "message": str(exc)}])
+    if birth_date_of(number) > timezone.localdate():
+        raise ValidationFailed(errors=[{"column": "id_number",
+                                        "message": _("The birth date in the identity number is in the future.")}])
+    values = {**values, "name": (values.get("name") or "").strip(),
+              "employer_code": (values.get("employer_code") or "").upper(),
+              "phone": _checked_phone(values.get("phone", ""))}
+    _validate_person_values(values, birth_date_of(number))
+    return Person(id_number=number, gender=gender_of(number), birth_date=birth_date_of(number),
+                  name_initials=pinyin_initials(values["name"]), **values)
+
+
 def record_status_change(*, person: Person, status: str, status_date: date, source: str, reference: str = "",
                          actor=None) -> bool:
     """Add a status to the person's history unless the same fact is already there. True if added."""
@@ -71,23 +106,13 @@ def register_person(*, actor, id_number: str, name: str, insurance_type: str, st
                     employer_code: str = "", paid_through: date | None = None, phone: str = "", address: str = "",
                     source: str = StatusChange.Source.APPLICATION, reference: str = "") -> Person:
     """Put a new person in the register with their first status."""
-    try:
-        number = check_id_number(id_number)
-    except IdentityError as exc:
-        raise ValidationFailed(errors=[{"column": "id_number", "message": str(exc)}])
-    values = dict(name=name.strip(), insurance_type=insurance_type, employer_code=(employer_code or "").upper(),
-                  status=status, status_date=status_date, paid_through=paid_through, phone=phone, address=address)
-    if birth_date_of(number) > timezone.localdate():
-        raise ValidationFailed(errors=[{"column": "id_number",
-                                        "message": _("The birth date in the identity number is in the future.")}])
-    _validate_person_values(values, birth_date_of(number))
-    if Person.objects.filter(id_number=number).exists():
+    person = new_person(id_number, dict(
+        name=name, insurance_type=insurance_type, employer_code=employer_code, status=status,
+        status_date=status_date, paid_through=paid_through, phone=phone, address=address))
+    if Person.objects.filter(id_number=person.id_number).exists():
         raise ValidationFailed(_("A person with this identity number is already in the register."),
                                code="duplicate_person")
-    person = Person.objects.create(
-        id_number=number, gender=gender_of(number), birth_date=birth_date_of(number),
-        name_initials=pinyin_initials(values["name"]), **values,
-    )
+    person.save(force_insert=True)
     record_status_change(person=person, status=status, status_date=status_date, source=source, reference=reference,
                          actor=actor)
     record(actor, "enrollment.person.registered", person, None,
@@ -105,6 +130,8 @@ def update_person(*, actor, person: Person, changes: dict, expected_version: int
     unknown = set(changes) - set(PERSON_FIELDS)
     if unknown:
         raise ValidationFailed(_("These fields cannot be changed here: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    if changes.get("phone"):
+        changes = {**changes, "phone": _checked_phone(changes["phone"])}
     values = {**person_snapshot(locked), **changes}
     _validate_person_values(values, locked.birth_date)
     changed = [f for f in changes if _plain(getattr(locked, f)) != _plain(changes[f])]
@@ -126,6 +153,81 @@ def update_person(*, actor, person: Person, changes: dict, expected_version: int
            {**person_snapshot(locked, changed), "source": source, "reference": reference})
     person.__dict__.update({f: getattr(locked, f) for f in update_fields})
     return locked
+
+
+def check_change(person: Person, changes: dict) -> None:
+    """Raise ValidationFailed unless `person` with `changes` applied is an entry the register accepts."""
+    unknown = set(changes) - set(PERSON_FIELDS)
+    if unknown:
+        raise ValidationFailed(_("These fields cannot be changed here: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    _validate_person_values({**person_snapshot(person), **changes}, person.birth_date)
+
+
+def register_persons(*, actor, entries: dict[str, dict], source: str, reference: str = "") -> list[Person]:
+    """Put many new persons in the register at once (a confirmed register change): `entries` maps
+    each identity number to the values register_person takes. Each is checked as register_person
+    checks it, every error collected (with its identity number); then one INSERT of the persons,
+    one of their first status, one of their audit entries, whatever their number. Runs in the
+    caller's transaction. Returns the persons added."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("register_persons runs inside the transaction of the change")
+    persons, errors = [], []
+    for id_number, values in entries.items():
+        try:
+            persons.append(new_person(id_number, values))
+        except ValidationFailed as exc:
+            errors += [{**e, "id_number": id_number} for e in exc.errors]
+    there = set(Person.objects.filter(id_number__in=[p.id_number for p in persons]).values_list("id_number",
+                                                                                                 flat=True))
+    errors += [{"column": "id_number", "id_number": number,
+                "message": _("A person with this identity number is already in the register.")} for number in there]
+    if errors:
+        raise ValidationFailed(errors=errors)
+    Person.objects.bulk_create(persons, batch_size=2000)
+    StatusChange.objects.bulk_create([
+        StatusChange(person=p, status=p.status, status_date=p.status_date, source=source, reference=reference,
+                     recorded_by=actor) for p in persons], batch_size=2000)
+    record_many(actor, "enrollment.person.registered", [
+        (p, None, {**person_snapshot(p), "source": source, "reference": reference}) for p in persons])
+    return persons
+
+
+def change_persons(*, actor, changes: dict[Person, dict], source: str, reference: str = "") -> int:
+    """Change fields of many persons at once (a confirmed register change): `changes` maps each
+    person, locked by the caller (select_for_update) in its transaction, to field -> new value.
+    Each person's new entry is checked as update_person checks it, every error collected; then
+    one UPDATE of the persons, their new statuses in one INSERT, one audit entry each in one
+    INSERT. Returns how many persons changed."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("change_persons runs inside the transaction of the change")
+    errors, changed, fields = [], [], {"version", "updated_at", "name_initials"}
+    for person, values in changes.items():
+        try:
+            check_change(person, values)
+        except ValidationFailed as exc:
+            errors += [{**e, "id_number": person.id_number} for e in exc.errors]
+            continue
+        names = [f for f in values if _plain(getattr(person, f)) != _plain(values[f])]
+        if names:
+            changed.append((person, names, person_snapshot(person, names)))
+    if errors:
+        raise ValidationFailed(errors=errors)
+    now = timezone.now()
+    for person, names, _before in changed:
+        for name in names:
+            setattr(person, name, changes[person][name])
+        person.name_initials = pinyin_initials(person.name)
+        person.version, person.updated_at = person.version + 1, now
+        fields.update(names)
+    Person.objects.bulk_update([p for p, _n, _b in changed], sorted(fields), batch_size=2000)
+    StatusChange.objects.bulk_create([
+        StatusChange(person=p, status=p.status, status_date=p.status_date, source=source, reference=reference,
+                     recorded_by=actor) for p, names, _b in changed if {"status", "status_date"} & set(names)],
+        batch_size=2000, ignore_conflicts=True)
+    record_many(actor, "enrollment.person.changed", [
+        (p, before, {**person_snapshot(p, names), "source": source, "reference": reference})
+        for p, names, before in changed])
+    return len(changed)
 
 
 def end_insurance(*, actor, persons: list[Person], status_date: date, source: str, reference: str = "") -> int:
@@ -173,6 +275,7 @@ def register_employer(*, actor, uscc: str, name: str, address: str = "", contact
         code = check_uscc(uscc)
     except IdentityError as exc:
         raise ValidationFailed(errors=[{"column": "uscc", "message": str(exc)}])
+    contact_phone = _checked_phone(contact_phone)
     if not name.strip():
         raise ValidationFailed(errors=[{"column": "name", "message": _("The name is empty.")}])
     if Employer.objects.filter(uscc=code).exists():

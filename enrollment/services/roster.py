@@ -15,6 +15,10 @@ Reading is core.tabular's (shared with every upload):
 - Reading stops after BLANK_RUN blank rows in a row (a sheet formatted down to row 1,048,576) and
   refuses a file with more than MAX_ROWS rows of data.
 
+A kept file goes back to a user as it was uploaded only if the user may see identity numbers in
+full (enrollment.view_full_id_number), and that download is audited (record_roster_download);
+anyone else gets masked_roster(): the same rows with every identity number masked.
+
 Validation reports every error at once as {row, column, message} (the row as the spreadsheet
 numbers it, the column as the file names it). The upload and its original file (with SHA-256)
 are kept whether or not the file is valid; only a valid upload's entries are stored, and they
@@ -38,7 +42,7 @@ from core.masking import mask_id_number
 from core.tabular import CSV, XLSX, Column, Formula, Limits, MissingColumns, as_text, open_table
 from core.workflow import begin_edit, finish
 
-from ..identity import IdentityError, birth_date_of, check_id_number, gender_of, pinyin_initials
+from ..identity import IdentityError, birth_date_of, check_id_number, check_phone, gender_of, pinyin_initials
 from ..models import Application, InsuranceType, Person, PersonStatus, RosterEntry, RosterUpload, StatusChange
 
 MAX_ROWS = 10_000
@@ -49,7 +53,6 @@ XLSX_MAX_UNPACKED = 256 * 1024 * 1024
 XLSX_MAX_CELLS = 1_000_000  # cell elements parsed, empty ones too (the staff take 30,000)
 XLSX_MAX_STRINGS = 500_000  # distinct texts in the workbook, every sheet's
 NAME_MAX = 50
-PHONE = re.compile(r"^[0-9+()\- ]{5,30}$")
 
 # Header names accepted for each column (compared without spaces, underscores and case).
 HEADERS = {
@@ -127,6 +130,40 @@ def _has_formula(values: dict) -> bool:
     return any(v is FORMULA for v in values.values())
 
 
+# Anything that may be an identity number (15 to 18 characters, digits and a last X), in any cell.
+_ID_LIKE = re.compile(r"(?<![0-9])[0-9]{14,17}[0-9Xx](?![0-9])")
+
+
+def masked_roster(upload: RosterUpload) -> tuple[str, list[str], object]:
+    """The kept file of a staff list with every identity number masked, for a user who may not see
+    them in full: (format, header, rows) for core.exports, in the file's own format. The cells of
+    the identity-number column are masked whatever they hold, and anything that looks like an
+    identity number in any other cell too (a misnamed column); rows above the header are left out."""
+    columns = [Column(c.key, c.aliases, required=False) for c in COLUMNS]
+    with upload.file.open("rb") as f:
+        data = f.read()
+    table = open_table(data, name=upload.original_name, columns=columns, limits=limits(), formats=(CSV, XLSX),
+                       header_search=HEADER_SEARCH, stop_after_blank=BLANK_RUN)
+    id_column = table.columns.get("id_number", (None,))[0]
+
+    def masked(index, value):
+        text = as_text(value) if value is not None else ""
+        if index == id_column and text:
+            return mask_id_number(text.strip())
+        return _ID_LIKE.sub(lambda m: mask_id_number(m.group(0)), text)
+
+    header = [masked(None, h) for h in table.header_cells]
+    rows = ([masked(i, v) for i, v in enumerate(row.cells)] for row in table.rows())
+    return ("xlsx" if table.format == XLSX else "csv"), header, rows
+
+
+def record_roster_download(*, actor, application: Application, upload: RosterUpload) -> None:
+    """Note that `actor` took the original file, identity numbers in full (audited, as a reveal is)."""
+    with transaction.atomic():
+        record(actor, "enrollment.application.roster_downloaded", application, None,
+               {"upload": upload.pk, "file": upload.original_name, "sha256": upload.sha256, "full_id_numbers": True})
+
+
 # -- validation ------------------------------------------------------------------------------
 
 @dataclass
@@ -186,10 +223,12 @@ def validate_rows(parsed: Parsed, *, today, application: Application | None = No
             parsed.error(number, header["name"], _("The name is longer than %(n)d characters.") % {"n": NAME_MAX})
             row_ok = False
         phone = _text(values.get("phone"))
-        if phone and not PHONE.match(phone):
-            parsed.error(number, header.get("phone", ""), _("A phone number has digits, spaces, +, - and brackets "
-                                                            "only."))
-            row_ok = False
+        if phone:
+            try:
+                phone = check_phone(phone)
+            except IdentityError as exc:
+                parsed.error(number, header.get("phone", ""), exc)
+                row_ok = False
         if row_ok:
             good.append(Row(number, id_number, name, phone))
     _check_against_register(parsed, good, header["id_number"], application)

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from ..views import proposals
 from ..views import reconciliation as views
 
 urlpatterns = [
@@ -15,4 +16,10 @@ urlpatterns = [
     path("discrepancies/report-back/", views.discrepancy_report_back, name="discrepancy_report_back"),
     path("discrepancies/<int:pk>/", views.discrepancy_detail, name="discrepancy_detail"),
     path("discrepancies/<int:pk>/resolve/", views.discrepancy_resolve, name="discrepancy_resolve"),
+    path("discrepancies/propose/", proposals.proposal_create, name="proposal_create"),
+    path("register-changes/", proposals.proposal_list, name="proposal_list"),
+    path("register-changes/<int:pk>/", proposals.proposal_detail, name="proposal_detail"),
+    path("register-changes/<int:pk>/confirm/", proposals.proposal_confirm, name="proposal_confirm"),
+    path("register-changes/<int:pk>/refuse/", proposals.proposal_refuse, name="proposal_refuse"),
+    path("register-changes/<int:pk>/withdraw/", proposals.proposal_withdraw, name="proposal_withdraw"),
 ]

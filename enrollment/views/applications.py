@@ -6,6 +6,8 @@ the register) ask first: their form comes back on a confirmation page that says 
 do, and only the form posted from there with `confirmed` takes it.
 """
 
+from pathlib import PurePath
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse
@@ -18,7 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core.audit_views import object_history
 from core.errors import DomainError, TooLarge, UnreadableFile, ValidationFailed
-from core.exports import csv_response
+from core.exports import csv_response, export_response
 from core.masking import mask_id_number
 from core.roles import has_role, require_role
 from core.views import letter_response
@@ -36,7 +38,12 @@ from ..forms.applications import (
 from ..kinds import KINDS, shown_payload, spec_for
 from ..models import Application, Material
 from ..models.applications import CLERKS
-from ..permissions import access_application, access_application_letter, access_roster_upload
+from ..permissions import (
+    access_application,
+    access_application_letter,
+    access_roster_upload,
+    can_reveal_id_number,
+)
 from ..roles import ENROLLMENT_STAFF
 from ..selectors.applications import (
     ApplicationFilter,
@@ -49,7 +56,8 @@ from ..selectors.applications import (
     with_time_left,
 )
 from ..services import applications as services
-from ..services.roster import upload_roster
+from ..services.applications.common import EDITABLE_STATES
+from ..services.roster import masked_roster, record_roster_download, upload_roster
 
 Status = Application.Status
 PAGE_SIZE = 25
@@ -364,5 +372,13 @@ def application_letter(request, pk, letter_pk):
 
 @require_GET
 def application_roster_file(request, pk, upload_pk):
-    _app, upload = access_roster_upload(request.user, pk, upload_pk)
-    return FileResponse(upload.file.open("rb"), as_attachment=True, filename=upload.original_name)
+    """The staff list as uploaded, to a user who may see full identity numbers (audited); anyone else
+    gets a copy with the numbers masked."""
+    app, upload = access_roster_upload(request.user, pk, upload_pk)
+    if can_reveal_id_number(request.user):
+        record_roster_download(actor=request.user, application=app, upload=upload)
+        return FileResponse(upload.file.open("rb"), as_attachment=True, filename=upload.original_name)
+    fmt, header, rows = masked_roster(upload)
+    stem = PurePath(upload.original_name).stem or "roster"
+    return export_response(fmt, filename=f"{stem}-masked", headers=header, rows=rows,
+                           sheet_title=str(_("Staff list")))

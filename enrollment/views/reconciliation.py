@@ -42,11 +42,19 @@ from ..forms.reconciliation import (
     RunStartForm,
 )
 from ..forms.register import ExportForm
-from ..models import Discrepancy, InsuranceType, Person, PersonStatus, ReconciliationRun
+from ..models import (
+    Discrepancy,
+    InsuranceType,
+    Person,
+    PersonStatus,
+    ReconciliationAttempt,
+    ReconciliationRun,
+)
 from ..models.register import Gender
 from ..permissions import access_discrepancy, access_reconciliation, access_run, can_reveal_id_number
 from ..reconciliation.extract import COLUMNS
 from ..reconciliation.report import kept_report
+from ..selectors.proposals import discrepancy_proposals
 from ..selectors.reconciliation import (
     DiscrepancyState,
     discrepancies_for_list,
@@ -56,7 +64,10 @@ from ..selectors.reconciliation import (
     reason_text,
     reason_words,
     recent_runs,
+    reconciliation_in_progress,
+    run_attempts,
     runs_for_chart,
+    shown_status,
 )
 from ..selectors.register import mask_numbers_in, masked_history
 from ..services.reconciliation import (
@@ -76,7 +87,8 @@ STATE_BADGES = {DiscrepancyState.OPEN: ("warn", gettext_lazy("Open")),
                 DiscrepancyState.KEPT: ("", gettext_lazy("Ours kept")),
                 DiscrepancyState.ESCALATED: ("danger", gettext_lazy("Escalated")),
                 DiscrepancyState.CLOSED: ("ok", gettext_lazy("Closed"))}
-RUN_BADGES = {Status.RUNNING: "warn", Status.SUCCEEDED: "ok", Status.REJECTED: "danger", Status.FAILED: "danger"}
+RUN_BADGES = {Status.RUNNING: "warn", Status.SUCCEEDED: "ok", Status.REJECTED: "danger", Status.FAILED: "danger",
+              Status.INTERRUPTED: "danger"}
 EXPORT_HEADERS = (gettext_lazy("Kind"), gettext_lazy("Identity number"), gettext_lazy("Field"),
                   gettext_lazy("Our value"), gettext_lazy("Agency's value"), gettext_lazy("Reason"),
                   gettext_lazy("First seen"), gettext_lazy("Last seen"), gettext_lazy("Nights seen"),
@@ -121,9 +133,13 @@ def _forbidden_is_403(view):
 
 # --- runs ------------------------------------------------------------------------------------------
 
-def _run_row(run: ReconciliationRun) -> dict:
-    return {"run": run, "badge": RUN_BADGES.get(run.status, ""), "counts": kind_counts(run.counts),
-            "duration": (run.timings or {}).get("total")}
+def _run_row(run: ReconciliationRun, in_progress: bool) -> dict:
+    state = shown_status(run.status, in_progress)
+    latest = getattr(run, "latest_try", None)
+    return {"run": run, "state": state, "state_label": Status(state).label, "badge": RUN_BADGES.get(state, ""),
+            "counts": kind_counts(run.counts), "duration": (run.timings or {}).get("total"),
+            "latest_try": Status(shown_status(latest, in_progress)).label
+            if latest and run.status == Status.SUCCEEDED and latest != Status.SUCCEEDED else None}
 
 
 @require_GET
@@ -134,19 +150,29 @@ def run_list(request):
 
 def _render_run_list(request, form, status=200):
     page = peek_page(recent_runs(), request.GET.get("page"), PAGE_SIZE)
+    in_progress = reconciliation_in_progress()
     return render(request, "enrollment/reconciliation/run_list.html", {
-        "page_obj": page, "rows": [_run_row(r) for r in page], "chart": trend_chart(runs_for_chart(CHART_RUNS)),
-        "kinds": Kind.choices, "form": form, "drop_dir": settings.AGENCY_DROP_DIR,
+        "page_obj": page, "rows": [_run_row(r, in_progress) for r in page],
+        "chart": trend_chart(runs_for_chart(CHART_RUNS)), "kinds": Kind.choices, "form": form,
+        "drop_dir": settings.AGENCY_DROP_DIR,
     }, status=status)
 
 
-def _status_context(run: ReconciliationRun | None, poll_url: str, *, refresh_when_done: bool = False) -> dict:
-    finished = run is not None and run.status != Status.RUNNING
-    counts = kind_counts(run.counts) if finished else {}
-    return {"run": run, "poll_url": poll_url, "polling": not finished, "refresh_when_done": refresh_when_done,
-            "badge": RUN_BADGES.get(run.status, "") if run else "",
-            "counts": [(kind, label, counts[kind]) for kind, label in Kind.choices] if finished else [],
-            "elapsed": int((timezone.now() - run.started_at).total_seconds()) if run and run.started_at else None}
+def _status_context(run: ReconciliationRun | None, attempt: ReconciliationAttempt | None, poll_url: str, *,
+                    refresh_when_done: bool = False) -> dict:
+    """The followed try's state: queued (no try yet), going on, or over (a killed one: interrupted)."""
+    tried = attempt or run
+    state = shown_status(tried.status, reconciliation_in_progress()) if tried else None
+    finished = state is not None and state != Status.RUNNING
+    succeeded = state == Status.SUCCEEDED
+    counts = kind_counts(run.counts) if succeeded else {}
+    return {"run": run, "attempt": tried, "state": state, "state_label": Status(state).label if state else "",
+            "poll_url": poll_url, "polling": not finished, "refresh_when_done": refresh_when_done,
+            "badge": RUN_BADGES.get(state, "") if state else "",
+            "run_kept": finished and not succeeded and run is not None and run.status == Status.SUCCEEDED,
+            "counts": [(kind, label, counts[kind]) for kind, label in Kind.choices] if succeeded else [],
+            "elapsed": int((timezone.now() - tried.started_at).total_seconds()) if tried and tried.started_at
+            else None}
 
 
 def _status_partial(request, context: dict):
@@ -162,7 +188,8 @@ def _status_partial(request, context: dict):
 @require_GET
 def run_detail(request, pk):
     run = access_run(request.user, pk)
-    status = _status_context(run, request.path, refresh_when_done=True)
+    attempts = list(run_attempts(run))
+    status = _status_context(run, attempts[0] if attempts else None, request.path, refresh_when_done=True)
     if _is_htmx(request):
         return _status_partial(request, {"status": status, "run_date": run.run_date})
     previous = previous_run(run)
@@ -174,12 +201,18 @@ def run_detail(request, pk):
     recorded = {k: v for k, v in (run.timings or {}).items() if k not in ("total", "parsed_in_python")}
     timings = [(phase, PHASES.get(phase, ""), recorded[phase])
                for phase in sorted(recorded, key=lambda p: (list(PHASES).index(p) if p in PHASES else 99, p))]
+    in_progress = reconciliation_in_progress()
+    state = shown_status(run.status, in_progress)
     return render(request, "enrollment/reconciliation/run_detail.html", {
-        "run": run, "badge": RUN_BADGES.get(run.status, ""), "previous": previous, "counts": counts,
+        "run": run, "state": state, "state_label": Status(state).label, "badge": RUN_BADGES.get(state, ""),
+        "previous": previous, "counts": counts,
         "timings": timings, "total": (run.timings or {}).get("total"),
         "parsed_in_python": (run.timings or {}).get("parsed_in_python"), "status": status,
         "report": kept_report(run) if run.status != Status.RUNNING else None,
         "started_by": None if is_system(run.triggered_by) else run.triggered_by,
+        "attempts": [{"a": a, "state_label": Status(shown_status(a.status, in_progress)).label,
+                      "badge": RUN_BADGES.get(shown_status(a.status, in_progress), ""),
+                      "by": None if is_system(a.triggered_by) else a.triggered_by} for a in attempts],
     })
 
 
@@ -201,15 +234,18 @@ def run_start(request):
 
 @require_GET
 def run_progress(request):
-    """A requested run's status, polled every 2 s until it is over (RUNNING → SUCCEEDED/REJECTED/FAILED)."""
+    """A requested try's status, polled every 2 s until it is over (RUNNING → SUCCEEDED/REJECTED/FAILED,
+    or interrupted when its worker was killed)."""
     access_reconciliation(request.user, "view")
     try:
         run_date = date.fromisoformat(request.GET.get("date", ""))
         after = int(request.GET.get("after", "0"))
     except ValueError:
         return HttpResponseBadRequest(_("A date (YYYY-MM-DD) and an attempt number are needed."))
-    run = ReconciliationRun.objects.filter(run_date=run_date, attempts__gt=after).first()
-    context = {"status": _status_context(run, request.get_full_path()), "run_date": run_date}
+    attempt = (ReconciliationAttempt.objects.select_related("run")
+               .filter(run__run_date=run_date, number__gt=after).order_by("number").first())
+    context = {"status": _status_context(attempt.run if attempt else None, attempt, request.get_full_path()),
+               "run_date": run_date}
     if _is_htmx(request):
         return _status_partial(request, context)
     return render(request, "enrollment/reconciliation/run_progress.html", context)
@@ -292,7 +328,8 @@ def _failure_text(d: Discrepancy | None, pk: int, reason: str) -> str:
 @require_POST
 @_forbidden_is_403
 def discrepancy_bulk(request):
-    """Resolve the ticked discrepancies one by one (resolve_many); say how many were done and why not the rest."""
+    """Resolve the ticked discrepancies one by one (resolve_many); say how many were done and why not the rest.
+    Taking the agency's value changes the register: it shows the preview of a proposal instead."""
     access_reconciliation(request.user, "view")
     form = BulkResolveForm(request.POST)
     back = _back(request)
@@ -303,6 +340,10 @@ def discrepancy_bulk(request):
         return redirect(back)
     action, ids = form.cleaned_data["action"], form.cleaned_data["ids"]
     access_reconciliation(request.user, ACTION_PERMISSION[action])
+    if action == Resolution.TAKE_AGENCY:  # a change to the register: previewed, then proposed for confirmation
+        from .proposals import proposal_preview
+
+        return proposal_preview(request, ids, form.cleaned_data["note"])
     found = {d.pk: d for d in Discrepancy.objects.filter(pk__in=ids).order_by("pk")}
     outcome = resolve_many(actor=request.user, discrepancies=list(found.values()), resolution=action,
                            note=form.cleaned_data["note"], expected_versions=ids)
@@ -371,6 +412,7 @@ def discrepancy_detail(request, pk):
         "agency_value": _shown(d.field, mask_numbers_in(d.agency_value)),
         "state": state, "badge": STATE_BADGES[state][0], "state_label": STATE_BADGES[state][1],
         "actions": _detail_actions(request.user, d), "history": masked_history(d),
+        "proposals": list(discrepancy_proposals(d)),
         "line_no": (d.agency_row or {}).get("line", d.line_no),
     })
 
@@ -378,7 +420,8 @@ def discrepancy_detail(request, pk):
 @require_POST
 @_forbidden_is_403
 def discrepancy_resolve(request, pk):
-    """One discrepancy's action from its page, refused if it changed since the page was shown."""
+    """One discrepancy's action from its page, refused if it changed since the page was shown (taking the
+    agency's value: the preview of a proposal)."""
     d = access_discrepancy(request.user, pk, "view")
     form = ResolveForm(request.POST)
     if not form.is_valid():
@@ -386,6 +429,11 @@ def discrepancy_resolve(request, pk):
         return redirect("enrollment:discrepancy_detail", pk=d.pk)
     action = form.cleaned_data["action"]
     access_reconciliation(request.user, ACTION_PERMISSION[action])
+    if action == Resolution.TAKE_AGENCY:  # a change to the register: previewed, then proposed for confirmation
+        from .proposals import proposal_preview
+
+        return proposal_preview(request, {d.pk: form.cleaned_data["version"]}, form.cleaned_data["note"],
+                                back=reverse("enrollment:discrepancy_detail", args=[d.pk]))
     try:
         ACTIONS[action](actor=request.user, discrepancy=d, note=form.cleaned_data["note"],
                         expected_version=form.cleaned_data["version"])

@@ -258,16 +258,6 @@ def test_a_60_mb_staff_list_is_refused_with_a_message_and_nothing_kept(client_fo
     assert RosterUpload.objects.count() == 0
 
 
-def test_the_original_staff_list_can_be_downloaded_by_staff_only(client_for, clerk, provider_user, employer):
-    app = add_persons(clerk, employer)
-    upload = svc_upload(clerk, app)
-    path = url("application_roster_file", app.pk, upload.pk)
-    assert client_for(provider_user).get(path).status_code == 403
-    response = client_for(clerk).get(path)
-    with upload.file.open("rb") as f:
-        assert b"".join(response.streaming_content) == f.read()
-
-
 def svc_upload(clerk, app):
     from enrollment.services.roster import upload_roster
 

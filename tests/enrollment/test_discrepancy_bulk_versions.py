@@ -1,4 +1,5 @@
-"""Bulk resolution refuses a row a colleague resolved after the page was shown."""
+"""Bulk resolution refuses a row a colleague resolved after the page was shown; so does the preview of
+taking the agency's value."""
 
 from datetime import date
 
@@ -28,7 +29,7 @@ def test_a_stale_row_in_a_bulk_resolution_is_refused_not_overwritten(clerk, cler
     shown_version = discrepancy.version
     keep_our_value(actor=clerk2, discrepancy=discrepancy, note="checked with the employer")
     response = client_for(clerk).post(reverse("enrollment:discrepancy_bulk"), {
-        "ids": [f"{discrepancy.pk}:{shown_version}"], "action": "TAKE_AGENCY"}, follow=True)
+        "ids": [f"{discrepancy.pk}:{shown_version}"], "action": "ESCALATED"}, follow=True)
     assert response.status_code == 200
     discrepancy.refresh_from_db()
     assert (discrepancy.resolution, discrepancy.resolved_by, discrepancy.closed_on) == ("KEEP_OURS", clerk2, None)
@@ -36,9 +37,18 @@ def test_a_stale_row_in_a_bulk_resolution_is_refused_not_overwritten(clerk, cler
     assert any(f"#{discrepancy.pk}" in t for t in texts)
 
 
+def test_a_stale_row_is_left_out_of_the_preview_of_taking_the_agencys_value(clerk, clerk2, client_for, discrepancy):
+    shown_version = discrepancy.version
+    keep_our_value(actor=clerk2, discrepancy=discrepancy, note="checked with the employer")
+    response = client_for(clerk).post(reverse("enrollment:discrepancy_bulk"), {
+        "ids": [f"{discrepancy.pk}:{shown_version}"], "action": "TAKE_AGENCY"})
+    assert response.status_code == 200 and f"#{discrepancy.pk}" in response.content.decode()
+    assert 'name="ids"' not in response.content.decode()  # nothing left to propose
+
+
 def test_a_current_row_in_a_bulk_resolution_is_resolved(clerk, client_for, discrepancy):
     client_for(clerk).post(reverse("enrollment:discrepancy_bulk"), {
-        "ids": [f"{discrepancy.pk}:{discrepancy.version}"], "action": "TAKE_AGENCY"})
+        "ids": [f"{discrepancy.pk}:{discrepancy.version}"], "action": "KEEP_OURS"})
     discrepancy.refresh_from_db()
-    assert (discrepancy.resolution, discrepancy.close_reason) == ("TAKE_AGENCY", "RESOLVED")
-    assert discrepancy.closed_on is not None
+    assert (discrepancy.resolution, discrepancy.status, discrepancy.resolved_by) == ("KEEP_OURS", "KEPT", clerk)
+    assert discrepancy.closed_on is None

@@ -6,6 +6,7 @@ The discrepancies come from the real engine run on a small planted extract; the 
 helpers at the top are shared with test_reconciliation_pages and test_reconciliation_report.
 """
 
+import re
 from datetime import date
 
 import pytest
@@ -16,9 +17,14 @@ from django.urls import reverse
 from core.errors import ConcurrentEdit
 from core.models import AuditEntry
 from core.system import system_user
-from enrollment.models import Discrepancy, Person, StatusChange
+from enrollment.models import Discrepancy, Person, RegisterChangeItem, RegisterChangeProposal, StatusChange
 from enrollment.reconciliation.engine import reconcile_file
-from enrollment.services.reconciliation import keep_our_value, source_key
+from enrollment.services.reconciliation import (
+    confirm_proposal,
+    keep_our_value,
+    propose_take_agency,
+    source_key,
+)
 from supervision.models import Problem
 from tests.factories import PersonFactory
 
@@ -92,15 +98,55 @@ def fresh(d: Discrepancy) -> Discrepancy:
     return Discrepancy.objects.get(pk=d.pk)
 
 
+def take_agency(proposer, confirmer, *discrepancies, note: str = ""):
+    """Take the agency's value the only way there is: proposed by one person, confirmed by another."""
+    outcome = propose_take_agency(actor=proposer, chosen={d.pk: d.version for d in discrepancies}, note=note)
+    assert outcome.failed == []
+    return confirm_proposal(actor=confirmer, proposal=outcome.proposal)
+
+
+def propose_from_preview(client, response):
+    """Send the preview's form back as shown (the ids with the versions the preview was made from)."""
+    page = response.content.decode()
+    ids = re.findall(r'<input type="hidden" name="ids" value="([0-9]+:[0-9]+)">', page)
+    note = re.search(r'<textarea name="note" id="propose-note"[^>]*>([^<]*)</textarea>', page)
+    return client.post(reverse("enrollment:proposal_create"), {"ids": ids, "note": note[1] if note else ""})
+
+
+def confirm(client, proposal):
+    """Confirm from the proposal's page: the question first, then the answer."""
+    url = reverse("enrollment:proposal_confirm", args=[proposal.pk])
+    question = client.post(url, {"version": proposal.version})
+    assert question.status_code == 200 and 'name="confirmed" value="1"' in question.content.decode()
+    return client.post(url, {"version": proposal.version, "confirmed": "1"})
+
+
 # --- the bulk form ---------------------------------------------------------------------------------
 
-def test_taking_the_agencys_status_changes_the_person_keeps_the_history_and_closes_both_fields(
-        night, clerk, client_for):
+def test_taking_the_agencys_status_is_previewed_proposed_and_applied_when_a_reviewer_confirms(
+        night, clerk, reviewer, client_for):
     person = Person.objects.get(id_number=STATUS)
     before = list(person.status_changes.values_list("status", "status_date"))
-    response = bulk(english(client_for(clerk)), [night["status"]], Resolution.TAKE_AGENCY, note="agency confirmed")
-    assert response.status_code == 302 and response.url.endswith("?state=open")
-    assert messages_of(response) == ["Take the agency's value: 1 discrepancy done."]
+    clerk_client = english(client_for(clerk))
+    preview = bulk(clerk_client, [night["status"]], Resolution.TAKE_AGENCY, note="agency confirmed")
+    assert preview.status_code == 200
+    page = preview.content.decode()
+    assert "钱七" in page and "Suspended (SUSPENDED)" in page and "Active (ACTIVE)" in page
+    assert "2026-09-01" in page and "2020-01-01" in page  # the status and its date, before and after
+    assert person.status_changes.count() == len(before) and not RegisterChangeProposal.objects.exists()
+
+    response = propose_from_preview(clerk_client, preview)
+    proposal = RegisterChangeProposal.objects.get()
+    assert response.status_code == 302 and response.url == reverse("enrollment:proposal_detail", args=[proposal.pk])
+    assert (proposal.status, proposal.proposed_by, proposal.note, proposal.persons) == (
+        "PROPOSED", clerk, "agency confirmed", 1)
+    assert sorted(proposal.items.values_list("discrepancy_id", flat=True)) == sorted(
+        [night["status"].pk, night["status_date"].pk])  # the date comes along with its status
+    person.refresh_from_db()
+    assert person.status == "ACTIVE" and fresh(night["status"]).closed_on is None  # nothing applied yet
+
+    response = confirm(english(client_for(reviewer)), proposal)
+    assert messages_of(response) == [f"Register change #{proposal.pk} was confirmed and applied."]
     person.refresh_from_db()
     assert (person.status, person.status_date) == ("SUSPENDED", date(2026, 9, 1))
     history = list(person.status_changes.order_by("status_date").values_list("status", "status_date", "source"))
@@ -109,29 +155,42 @@ def test_taking_the_agencys_status_changes_the_person_keeps_the_history_and_clos
     for key in ("status", "status_date"):  # taken together: the status and its date
         d = fresh(night[key])
         assert d.closed_on is not None and d.close_reason == Discrepancy.CloseReason.RESOLVED
-        assert d.resolution == Resolution.TAKE_AGENCY and d.resolved_by == clerk
+        assert d.resolution == Resolution.TAKE_AGENCY and d.resolved_by == reviewer
     assert AuditEntry.objects.filter(action="enrollment.person.changed", object_id=str(person.pk)).count() == 1
+    assert AuditEntry.objects.filter(action="enrollment.discrepancy.agency_value_taken").count() == 2
 
 
-def test_taking_the_agencys_value_of_a_person_missing_here_registers_the_person(night, reviewer, client_for):
-    response = bulk(english(client_for(reviewer)), [night["missing_local"]], Resolution.TAKE_AGENCY)
-    assert messages_of(response) == ["Take the agency's value: 1 discrepancy done."]
+def test_a_person_missing_here_is_added_only_when_another_person_confirms(night, clerk, reviewer, client_for):
+    clerk_client = english(client_for(clerk))
+    preview = bulk(clerk_client, [night["missing_local"]], Resolution.TAKE_AGENCY)
+    assert "added to the register" in preview.content.decode() and "赵六" in preview.content.decode()
+    propose_from_preview(clerk_client, preview)
+    assert not Person.objects.filter(id_number=NEW).exists()
+    proposal = RegisterChangeProposal.objects.get()
+    assert proposal.creations == 1
+    confirm(english(client_for(reviewer)), proposal)
     person = Person.objects.get(id_number=NEW)
     assert (person.name, person.status, person.status_date) == ("赵六", "ACTIVE", date(2025, 3, 1))
     assert person.status_changes.get().source == StatusChange.Source.RECONCILIATION
+    assert person.status_changes.get().reference == f"proposal:{proposal.pk}"
     assert fresh(night["missing_local"]).closed_on is not None
+    registered = AuditEntry.objects.get(action="enrollment.person.registered", object_id=str(person.pk))
+    assert registered.actor_id == reviewer.pk
 
 
-def test_a_bulk_take_reports_each_discrepancy_it_cannot_take_and_leaves_it_alone(night, clerk, client_for):
+def test_a_bulk_take_previews_each_discrepancy_it_cannot_take_and_proposes_the_rest(night, clerk, client_for):
     gone, invalid, name = night["missing_agency"], night["invalid"], night["name"]
-    response = bulk(english(client_for(clerk)), [gone, name, invalid], Resolution.TAKE_AGENCY)
-    messages = messages_of(response)
-    assert messages[0] == "Take the agency's value: 1 discrepancy done."
-    assert messages[1] == "2 could not be done:"
+    client = english(client_for(clerk))
+    preview = bulk(client, [gone, name, invalid], Resolution.TAKE_AGENCY)
+    page = preview.content.decode()
     reason = "There is no agency value to take for a discrepancy of this kind; keep ours or escalate it."
-    assert messages[2] == f"Discrepancy #{gone.pk} (Missing at the agency {GONE[:4]}**********{GONE[-4:]}): {reason}"
-    assert messages[3].startswith(f"Discrepancy #{invalid.pk} (Invalid row ") and messages[3].endswith(reason)
-    assert Person.objects.get(id_number=NAME).name == "李四"
+    assert "2 cannot be proposed:" in page
+    assert f"Discrepancy #{gone.pk} (Missing at the agency {GONE[:4]}**********{GONE[-4:]}): {reason}" in page
+    assert f"Discrepancy #{invalid.pk} (Invalid row " in page
+    assert page.count('name="ids"') == 1 and f'value="{name.pk}:{name.version}"' in page
+    propose_from_preview(client, preview)
+    assert list(RegisterChangeItem.objects.values_list("discrepancy_id", flat=True)) == [name.pk]
+    assert Person.objects.get(id_number=NAME).name == "李思"
     for d in (gone, invalid):
         after = fresh(d)
         assert (after.resolution, after.closed_on, after.version) == ("", None, d.version)
@@ -166,17 +225,16 @@ def test_escalating_raises_exactly_one_ledger_problem_even_when_done_twice(night
     assert reverse("supervision:problem_detail", args=[problem.pk]) in page
 
 
-def test_a_discrepancy_someone_else_closed_meanwhile_is_reported_not_redone(night, clerk, clerk2, client_for):
-    from enrollment.services.reconciliation import take_agency_value
-
-    take_agency_value(actor=clerk2, discrepancy=night["name"])
+def test_a_discrepancy_someone_else_closed_meanwhile_is_reported_not_redone(night, clerk, clerk2, reviewer,
+                                                                            client_for):
+    take_agency(clerk2, reviewer, night["name"])
     response = bulk(english(client_for(clerk)), [night["name"], night["invalid"]], Resolution.KEEP_OURS)
     assert messages_of(response) == [
         "Keep ours and report back: 1 discrepancy done.", "1 could not be done:",
         f"Discrepancy #{night['name'].pk} (Field differs {NAME[:4]}**********{NAME[-4:]} name): "
         "This discrepancy is “Closed”: it can no longer change.",
     ]
-    assert fresh(night["name"]).resolved_by == clerk2
+    assert fresh(night["name"]).resolved_by == reviewer
 
 
 def test_the_bulk_form_refuses_nothing_ticked_and_unknown_actions(night, clerk, client_for):
@@ -199,45 +257,74 @@ def test_a_stale_page_is_refused_with_the_concurrent_edit_message(night, clerk, 
     d = night["name"]
     shown = d.version  # the version the clerk's page carries
     keep_our_value(actor=clerk2, discrepancy=d, note="checked by phone")
-    response = resolve(english(client_for(clerk)), d, Resolution.TAKE_AGENCY, version=shown)
+    response = resolve(english(client_for(clerk)), d, Resolution.KEEP_OURS, version=shown)
     assert response.status_code == 302
     assert messages_of(response) == [str(ConcurrentEdit.default_message)]
+    preview = resolve(english(client_for(clerk)), d, Resolution.TAKE_AGENCY, version=shown)
+    page = preview.content.decode()
+    assert str(ConcurrentEdit.default_message) in page and 'name="ids"' not in page  # nothing to propose
     after = fresh(d)
     assert (after.resolution, after.resolved_by, after.closed_on) == (Resolution.KEEP_OURS, clerk2, None)
     assert Person.objects.get(id_number=NAME).name == "李思"
 
 
-def test_a_resolution_from_a_page_shown_before_the_nights_run_is_refused_as_stale(night, clerk, client_for,
-                                                                                  tmp_path):
+def test_a_preview_from_a_page_shown_before_the_nights_run_is_refused_as_stale(night, clerk, client_for, tmp_path):
     d = night["name"]
     shown = d.version  # the clerk's page, shown before the night: the agency wrote 李四
     rows = [r for r in planted_rows() if not r.startswith(NAME)] + [row(NAME, name="李五")]
     reconcile_file(write(tmp_path / "enrollment-20261121.csv", rows), run_date=date(2026, 11, 21),
                    actor=system_user())
     assert fresh(d).agency_value == "李五" and fresh(d).version == shown + 1
-    response = resolve(english(client_for(clerk)), d, Resolution.TAKE_AGENCY, version=shown)
-    assert messages_of(response) == [str(ConcurrentEdit.default_message)]
+    preview = resolve(english(client_for(clerk)), d, Resolution.TAKE_AGENCY, version=shown)
+    assert str(ConcurrentEdit.default_message) in preview.content.decode()
+    assert not RegisterChangeProposal.objects.exists()
     assert Person.objects.get(id_number=NAME).name == "李思"  # neither 李四 (what the page showed) nor 李五
     assert fresh(d).status == Discrepancy.Status.OPEN
     with pytest.raises(ConcurrentEdit):
         keep_our_value(actor=clerk, discrepancy=d, expected_version=shown)
 
 
-def test_a_page_shown_before_a_night_that_changed_nothing_is_still_current(night, clerk, client_for, tmp_path):
+def test_a_proposal_confirmed_after_the_night_changed_the_discrepancy_is_refused_as_stale(
+        night, clerk, reviewer, client_for, tmp_path):
+    d = night["name"]
+    client = english(client_for(clerk))
+    propose_from_preview(client, resolve(client, d, Resolution.TAKE_AGENCY))
+    proposal = RegisterChangeProposal.objects.get()
+    rows = [r for r in planted_rows() if not r.startswith(NAME)] + [row(NAME, name="李五")]
+    reconcile_file(write(tmp_path / "enrollment-20261121.csv", rows), run_date=date(2026, 11, 21),
+                   actor=system_user())  # the agency now writes 李五: the proposal said 李四
+    listed = english(client_for(reviewer)).get(reverse("enrollment:proposal_list")).content.decode()
+    assert "changed since: will be refused" in listed
+    response = confirm(english(client_for(reviewer)), proposal)
+    assert messages_of(response)[0].startswith("What this proposal was made from changed since")
+    proposal.refresh_from_db()
+    assert (proposal.status, proposal.stale, proposal.decided_by) == ("REFUSED", True, reviewer)
+    assert Person.objects.get(id_number=NAME).name == "李思"
+    assert fresh(d).status == Discrepancy.Status.OPEN and fresh(d).agency_value == "李五"
+
+
+def test_a_page_shown_before_a_night_that_changed_nothing_is_still_current(night, clerk, reviewer, client_for,
+                                                                           tmp_path):
     d = night["name"]
     shown = d.version
     reconcile_file(write(tmp_path / "enrollment-20261121.csv", planted_rows()), run_date=date(2026, 11, 21),
                    actor=system_user())
     assert fresh(d).nights_seen == 2
-    response = resolve(english(client_for(clerk)), d, Resolution.TAKE_AGENCY, version=shown)
-    assert messages_of(response) == ["Take the agency's value: done."]
+    client = english(client_for(clerk))
+    response = propose_from_preview(client, resolve(client, d, Resolution.TAKE_AGENCY, version=shown))
+    assert response.status_code == 302
+    confirm(english(client_for(reviewer)), RegisterChangeProposal.objects.get())
     assert Person.objects.get(id_number=NAME).name == "李四"
 
 
-def test_the_current_page_takes_the_agencys_value_and_the_next_night_finds_nothing_there(
-        night, clerk, client_for, tmp_path):
-    response = resolve(english(client_for(clerk)), night["name"], Resolution.TAKE_AGENCY, note="as the agency has")
-    assert messages_of(response) == ["Take the agency's value: done."]
+def test_the_current_page_proposes_the_agencys_value_and_the_next_night_finds_nothing_there(
+        night, clerk, senior, client_for, tmp_path):
+    client = english(client_for(clerk))
+    preview = resolve(client, night["name"], Resolution.TAKE_AGENCY, note="as the agency has")
+    assert "李思" in preview.content.decode() and "李四" in preview.content.decode()
+    propose_from_preview(client, preview)
+    assert RegisterChangeProposal.objects.get().note == "as the agency has"
+    confirm(english(client_for(senior)), RegisterChangeProposal.objects.get())
     assert Person.objects.get(id_number=NAME).name == "李四"
     reconcile_file(write(tmp_path / "enrollment-20261121.csv", planted_rows()), run_date=date(2026, 11, 21), actor=system_user())
     assert not Discrepancy.objects.filter(id_number=NAME, closed_on__isnull=True).exists()
@@ -245,10 +332,11 @@ def test_the_current_page_takes_the_agencys_value_and_the_next_night_finds_nothi
 
 def test_taking_a_missing_persons_value_from_its_page_fails_with_the_reason(night, clerk, client_for):
     d = night["missing_agency"]
-    response = resolve(english(client_for(clerk)), d, Resolution.TAKE_AGENCY)
-    assert messages_of(response) == [
-        "There is no agency value to take for a discrepancy of this kind; keep ours or escalate it."]
-    assert fresh(d).version == d.version
+    preview = resolve(english(client_for(clerk)), d, Resolution.TAKE_AGENCY)
+    assert "There is no agency value to take for a discrepancy of this kind; keep ours or escalate it." in \
+        preview.content.decode()
+    assert 'name="ids"' not in preview.content.decode()
+    assert fresh(d).version == d.version and not RegisterChangeProposal.objects.exists()
 
 
 def test_the_page_shows_only_the_actions_the_role_may_take(night, clerk, supervisor, client_for):

@@ -18,11 +18,12 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from openpyxl import load_workbook
 
+from core.locks import session_lock
 from core.masking import mask_id_number
 from core.models import AuditEntry, LetterRecord
 from core.system import system_user
 from enrollment.models import Discrepancy, Person, ReconciliationRun
-from enrollment.reconciliation.engine import reconcile_file
+from enrollment.reconciliation.engine import LOCK, reconcile_file
 from enrollment.services.reconciliation import issue_run_report, keep_our_value
 from supervision.models import Problem
 from tests.factories import PersonFactory
@@ -43,6 +44,7 @@ from .test_discrepancy_resolution import (  # noqa: F401  (the fixtures night an
     planted_rows,
     register_fixture,
     resolve,
+    take_agency,
 )
 
 pytestmark = pytest.mark.django_db
@@ -52,10 +54,12 @@ STAFF = {"clerk", "reviewer", "senior_reviewer", "supervisor", "admin"}
 MAY = {  # enrollment.permissions.RECONCILIATION_ACTIONS, written out
     "view": STAFF,
     "resolve": {"clerk", "reviewer", "senior_reviewer", "admin"},
+    "propose": {"clerk", "reviewer", "senior_reviewer", "admin"},
+    "confirm": {"reviewer", "senior_reviewer"},
     "escalate": STAFF,
     "run": {"reviewer", "senior_reviewer", "supervisor", "admin"},
 }
-ACTION_NEEDS = {"TAKE_AGENCY": "resolve", "KEEP_OURS": "resolve", "ESCALATED": "escalate"}
+ACTION_NEEDS = {"TAKE_AGENCY": "propose", "KEEP_OURS": "resolve", "ESCALATED": "escalate"}
 ALL_IDS = (STATUS, NAME, GONE, NEW, BROKEN)
 
 
@@ -150,15 +154,19 @@ def test_anonymous_users_are_sent_to_the_login_page_and_change_nothing(client, r
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("action", ["TAKE_AGENCY", "KEEP_OURS", "ESCALATED"])
 def test_each_resolution_is_for_the_roles_that_may_take_it(personas, client_for, night, role, action):
+    """Keeping ours and escalating are done at once; taking the agency's value only shows the preview
+    of a proposal (the register changes when another person confirms it: test_register_change_proposals)."""
     client = client_for(personas[role])
     allowed = role in MAY[ACTION_NEEDS[action]]
+    done_at_once = action != "TAKE_AGENCY"
     in_bulk, on_page = night["name"], night["status"]
     response = bulk(client, [in_bulk], action)
-    assert response.status_code == (302 if allowed else 403)
+    assert response.status_code == ((302 if done_at_once else 200) if allowed else 403)
     response = resolve(client, on_page, action)
-    assert response.status_code == (302 if allowed else 403)
+    assert response.status_code == ((302 if done_at_once else 200) if allowed else 403)
     for d in (in_bulk, on_page):
-        assert (fresh(d).resolution == action) == allowed
+        assert (fresh(d).resolution == action) == (allowed and done_at_once)
+    assert Person.objects.get(id_number=NAME).name == "李思"
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -218,21 +226,53 @@ def test_the_worker_task_runs_the_engine_once_the_request_commits(
     assert client.get(response.url, HTTP_HX_REQUEST="true").status_code == 286
 
 
-def test_a_running_run_is_followed_every_two_seconds_and_the_page_reloads_when_it_ends(night, clerk, client_for):
-    run = ReconciliationRun.objects.get(run_date=NIGHT)
+def _as_if_running(run):
+    """The run and its latest try back to RUNNING, as a worker in the middle of it leaves them."""
     run.status, run.finished_at = ReconciliationRun.Status.RUNNING, None
     run.save(update_fields=["status", "finished_at"])
+    run.attempt_rows.filter(number=run.attempts).update(status=ReconciliationRun.Status.RUNNING, finished_at=None)
+
+
+def test_a_running_run_is_followed_every_two_seconds_and_the_page_reloads_when_it_ends(night, clerk, client_for):
+    run = ReconciliationRun.objects.get(run_date=NIGHT)
+    _as_if_running(run)
+    client = english(client_for(clerk))
+    url = reverse("enrollment:run_detail", args=[run.pk])
+    with session_lock(LOCK):  # the worker's session holds the lock while it runs
+        page = body(client.get(url))
+        assert f'hx-get="{url}"' in page and 'hx-trigger="every 2s"' in page and "report.pdf" not in page
+        polled = client.get(url, HTTP_HX_REQUEST="true")
+        assert polled.status_code == 200 and "Reconciling enrollment-20261120.csv" in body(polled)
+        assert client.get(reverse("enrollment:report_pdf", args=[run.pk])).status_code == 409
+        run.status = ReconciliationRun.Status.SUCCEEDED
+        run.save(update_fields=["status"])
+        run.attempt_rows.update(status=ReconciliationRun.Status.SUCCEEDED)
+        done = client.get(url, HTTP_HX_REQUEST="true")
+        assert done.status_code == 286 and done["HX-Refresh"] == "true"
+
+
+def test_a_run_whose_worker_was_killed_shows_as_interrupted_and_the_next_run_takes_over(
+        night, clerk, reviewer, client_for, tmp_path):
+    run = ReconciliationRun.objects.get(run_date=NIGHT)
+    _as_if_running(run)  # the worker was killed mid-run: the row says RUNNING, nobody holds the lock
     client = english(client_for(clerk))
     url = reverse("enrollment:run_detail", args=[run.pk])
     page = body(client.get(url))
-    assert f'hx-get="{url}"' in page and 'hx-trigger="every 2s"' in page and "report.pdf" not in page
-    polled = client.get(url, HTTP_HX_REQUEST="true")
-    assert polled.status_code == 200 and "Reconciling enrollment-20261120.csv" in body(polled)
-    assert client.get(reverse("enrollment:report_pdf", args=[run.pk])).status_code == 409
-    run.status = ReconciliationRun.Status.SUCCEEDED
-    run.save(update_fields=["status"])
-    done = client.get(url, HTTP_HX_REQUEST="true")
-    assert done.status_code == 286 and done["HX-Refresh"] == "true"
+    assert '<span class="badge danger">Interrupted</span>' in page and 'hx-trigger="every 2s"' not in page
+    assert "The run was interrupted" in page
+    assert client.get(url, HTTP_HX_REQUEST="true").status_code == 286  # nothing to wait for
+    listed = body(client.get(reverse("enrollment:run_list")))
+    assert '<span class="badge danger">Interrupted</span>' in listed and ">Running<" not in listed
+
+    # The next run, of another date, records it as interrupted and goes on; its own date's next run redoes it.
+    reconcile_file(write(tmp_path / "next.csv", planted_rows()), run_date=NIGHT + timedelta(days=1), actor=reviewer)
+    run.refresh_from_db()
+    assert run.status == ReconciliationRun.Status.INTERRUPTED
+    assert run.attempt_rows.get(number=run.attempts).status == ReconciliationRun.Status.INTERRUPTED
+    reconcile_file(write(tmp_path / "again.csv", planted_rows()), run_date=NIGHT, actor=reviewer)
+    run.refresh_from_db()
+    assert run.status == ReconciliationRun.Status.SUCCEEDED and run.attempts == 2
+    assert AuditEntry.objects.filter(action="enrollment.reconciliation.interrupted", object_id=str(run.pk)).exists()
 
 
 @pytest.mark.parametrize("data, error", [
@@ -347,12 +387,12 @@ def test_the_list_masks_identity_numbers_and_explains_invalid_rows_in_words(nigh
     ("?min_age=3&max_age=2", set()),
     ("?min_age=abc&kind=NOPE", {"status", "status_date", "missing_local"}),  # invalid: the default list
 ])
-def test_the_list_filters_by_state_kind_field_age_and_number(night, clerk, client_for, query, expected):
-    from enrollment.services.reconciliation import escalate_discrepancy, take_agency_value
+def test_the_list_filters_by_state_kind_field_age_and_number(night, clerk, reviewer, client_for, query, expected):
+    from enrollment.services.reconciliation import escalate_discrepancy
 
     keep_our_value(actor=clerk, discrepancy=night["invalid"])
     escalate_discrepancy(actor=clerk, discrepancy=night["missing_agency"])
-    take_agency_value(actor=clerk, discrepancy=night["name"])
+    take_agency(clerk, reviewer, night["name"])
     today = timezone.localdate()
     Discrepancy.objects.exclude(pk=night["missing_local"].pk).update(first_seen=today - timedelta(days=5))
     Discrepancy.objects.filter(pk=night["missing_local"].pk).update(first_seen=today - timedelta(days=1))

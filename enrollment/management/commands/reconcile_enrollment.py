@@ -18,7 +18,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--file", required=True, type=Path)
         parser.add_argument("--date", type=date.fromisoformat,
-                            help="YYYY-MM-DD; defaults to the date in the file name, else today")
+                            help="YYYY-MM-DD, not after today; defaults to the date in the file name, else today")
 
     def handle(self, *args, file: Path, date=None, **options):
         run_date = date or date_from_name(file) or timezone.localdate()

@@ -14,7 +14,7 @@ from core.errors import ValidationFailed
 
 from ...identity import IdentityError, check_id_number, check_uscc
 from ...kinds import KINDS, Errors
-from ...kinds.base import PHONE
+from ...kinds.base import check_phone
 from ...models import Employer, Person
 
 
@@ -29,8 +29,7 @@ def check_application_data(*, kind: str, applicant_name: str, applicant_phone: s
     spec = KINDS[kind]
     if not (applicant_name or "").strip():
         errors.add("applicant_name", _("Give the applicant's name."))
-    if applicant_phone and not PHONE.match(applicant_phone.strip()):
-        errors.add("applicant_phone", _("A phone number has digits, spaces, +, - and brackets only."))
+    check_phone(errors, "applicant_phone", (applicant_phone or "").strip())
     employer = _employer(employer_code, errors, required="employer_code" in spec.required)
     person = _person(person_id_number, errors, required="person_id_number" in spec.required)
     if "effective_date" in spec.required and effective_date is None:

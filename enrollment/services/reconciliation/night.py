@@ -23,9 +23,9 @@ from core.errors import Conflict
 from core.models import LetterRecord
 from core.system import system_user
 
-from ...models import ReconciliationRun
+from ...models import ReconciliationAttempt, ReconciliationRun
 from ...permissions import access_reconciliation
-from ...reconciliation.engine import reconcile_file
+from ...reconciliation.engine import check_run_date, reconcile_file
 from ...reconciliation.extract import ExtractRejected
 from ...reconciliation.nightly import Delivered, pending
 from ...reconciliation.report import ReconciliationReport, kept_report
@@ -36,15 +36,18 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Reconciled:
-    """One extract's outcome: its run, the open discrepancies by kind, and why it was rejected."""
+    """One extract's outcome: its run, the open discrepancies by kind, why it was rejected, and the
+    try itself (a rejected try of a date that succeeded leaves the run SUCCEEDED: its attempt says
+    REJECTED)."""
 
     run: ReconciliationRun
     counts: dict[str, int]
     rejection: ExtractRejected | None = None
+    attempt: ReconciliationAttempt | None = None
 
     @property
     def status(self) -> str:
-        return self.run.status
+        return self.attempt.status if self.attempt is not None else self.run.status
 
 
 def reconcile_night(*, actor, extracts: list[Delivered] | None = None) -> list[Reconciled]:
@@ -54,7 +57,8 @@ def reconcile_night(*, actor, extracts: list[Delivered] | None = None) -> list[R
 
     `actor` is who asked: the system user for the nightly job. A rejected file is kept in its
     outcome and the next date goes on; a failed run, or one refused because another is going on,
-    raises (the task retries).
+    raises (the task retries). A date in the future is refused (ValidationFailed) before anything
+    is recorded; the drop folder's extracts dated after today wait for their day.
     """
     if extracts is None:
         extracts = pending(Path(settings.AGENCY_DROP_DIR))
@@ -64,9 +68,10 @@ def reconcile_night(*, actor, extracts: list[Delivered] | None = None) -> list[R
             outcome = reconcile_file(item.path, run_date=item.run_date, actor=actor)
         except ExtractRejected as exc:
             log.warning("extract %s rejected: %s", item.path, exc.message)
-            done.append(Reconciled(ReconciliationRun.objects.get(run_date=item.run_date), {}, exc))
+            run = ReconciliationRun.objects.get(run_date=item.run_date)
+            done.append(Reconciled(run, {}, exc, run.attempt_rows.order_by("-number").first()))
         else:
-            done.append(Reconciled(outcome.run, outcome.counts))
+            done.append(Reconciled(outcome.run, outcome.counts, attempt=outcome.attempt))
         issue_run_report(actor=actor, run=done[-1].run)
     on = max((r.run.run_date for r in done), default=timezone.localdate())
     escalate_aged(actor=system_user(), on=on)
@@ -88,6 +93,7 @@ def request_run(*, actor, run_date: date, upload=None, drop_path: Path | None = 
     run_date, on the worker once this commits; audited as requested. Returns the run's attempts so
     far, so that the page can wait for the next one."""
     access_reconciliation(actor, "run")
+    check_run_date(run_date)
     from ...tasks import reconcile_extract
 
     path, sha256 = _keep_upload(upload) if upload else (drop_path, "")

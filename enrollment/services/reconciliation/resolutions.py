@@ -1,52 +1,28 @@
-"""The clerks' work on discrepancies: take the agency's value, keep ours, escalate; report the kept
-ones back to the agency.
+"""The clerks' work on discrepancies: keep ours, escalate; report the kept ones back to the agency.
+Taking the agency's value changes the register, so it takes two people: see proposals.py.
 
 Each resolution is a move of the discrepancy's transitions table (core.workflow): begin() locks it
 and refuses a stale page (a colleague's resolution, or the night's run having changed its values),
 a closed one and a role that may not; the work is done on the locked row; finish() saves and audits.
-Taking the agency's value changes the register through enrollment's own services (audited, with
-the status history kept) and closes the discrepancy. Keeping ours leaves it open, listed to be
-reported back until the agency's data agrees. Escalating raises it in the problem ledger (again,
-if it is escalated once more).
+Keeping ours leaves it open, listed to be reported back until the agency's data agrees. Escalating
+raises it in the problem ledger (again, if it is escalated once more).
 """
 
 from dataclasses import dataclass, field
-from datetime import date
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import record
-from core.errors import DomainError, ValidationFailed
+from core.errors import DomainError
 from core.workflow import begin, finish
 from supervision.services import report_problem
 
-from ...models import Discrepancy, Person, StatusChange
-from ..register import register_person, update_person
+from ...models import Discrepancy
 from .escalation import CATEGORY, source_key
 
 Kind, Resolution, Status = Discrepancy.Kind, Discrepancy.Resolution, Discrepancy.Status
-# Fields the agency's row sets together: one without the other would not be a valid register entry.
-TOGETHER = {
-    "insurance_type": ("insurance_type", "employer_code"),
-    "employer_code": ("insurance_type", "employer_code"),
-    "status": ("status", "status_date"),
-    "status_date": ("status", "status_date"),
-}
-
-
-def _agency_value(name: str, text: str):
-    if name == "status_date":
-        return date.fromisoformat(text)
-    if name == "paid_through":
-        year, month = text.split("-")
-        return date(int(year), int(month), 1)
-    if name == "employer_code":
-        return text.strip().upper()
-    if name == "name":
-        return text.strip()
-    return text
 
 
 def _resolved(move, resolution: str, note: str, *, action: str, changes: dict | None = None,
@@ -57,52 +33,6 @@ def _resolved(move, resolution: str, note: str, *, action: str, changes: dict | 
     if move.to == Status.CLOSED:
         changes |= {"closed_on": timezone.localdate(), "close_reason": Discrepancy.CloseReason.RESOLVED}
     return finish(move, action=action, changes=changes, after=after)
-
-
-@transaction.atomic
-def take_agency_value(*, actor, discrepancy: Discrepancy, note: str = "",
-                      expected_version: int | None = None) -> Discrepancy:
-    """Make the register say what the agency says, then close the discrepancy as resolved."""
-    move = begin(discrepancy, Status.CLOSED, actor=actor, expected_version=expected_version)
-    d = move.obj
-    row = d.agency_row or {}
-    reference = f"discrepancy:{d.pk}"
-    if d.kind == Kind.MISSING_LOCAL:
-        person = register_person(
-            actor=actor, id_number=d.id_number, name=row.get("name", ""), insurance_type=row.get("insurance_type"),
-            employer_code=row.get("employer_code", ""), status=row.get("status"),
-            status_date=_agency_value("status_date", row.get("status_date", "")),
-            paid_through=_agency_value("paid_through", row.get("paid_through", "")),
-            source=StatusChange.Source.RECONCILIATION, reference=reference,
-        )
-        changed = {"person": person.pk}
-    elif d.kind == Kind.FIELD_MISMATCH:
-        person = Person.objects.filter(id_number=d.id_number).first()
-        if person is None:
-            raise ValidationFailed(_("The person is no longer in the register."))
-        names = TOGETHER.get(d.field, (d.field,))
-        changes = {name: _agency_value(name, row.get(name, d.agency_value if name == d.field else ""))
-                   for name in names}
-        update_person(actor=actor, person=person, changes=changes, source=StatusChange.Source.RECONCILIATION,
-                      reference=reference)
-        changed = {"person": person.pk, "changes": {k: str(v) for k, v in changes.items()}}
-        _close_siblings(d, names, actor)
-    else:
-        raise ValidationFailed(
-            _("There is no agency value to take for a discrepancy of this kind; keep ours or escalate it."),
-            code="nothing_to_take")
-    return _resolved(move, Resolution.TAKE_AGENCY, note, action="enrollment.discrepancy.agency_value_taken",
-                     after=changed)
-
-
-def _close_siblings(d: Discrepancy, names, actor) -> None:
-    """The other field taken together with this one closes its own open discrepancy too."""
-    siblings = Discrepancy.objects.filter(kind=Kind.FIELD_MISMATCH, id_number=d.id_number,
-                                          field__in=[n for n in names if n != d.field], closed_on__isnull=True)
-    for sibling in siblings:
-        move = begin(sibling, Status.CLOSED, actor=actor)
-        _resolved(move, Resolution.TAKE_AGENCY, _("taken with %(field)s") % {"field": d.field},
-                  action="enrollment.discrepancy.agency_value_taken")
 
 
 @transaction.atomic
@@ -129,8 +59,8 @@ def escalate_discrepancy(*, actor, discrepancy: Discrepancy, note: str = "",
                      changes={"problem_id": problem.pk})
 
 
+# The resolutions one person makes alone (taking the agency's value is proposed and confirmed instead).
 ACTIONS = {
-    Resolution.TAKE_AGENCY: take_agency_value,
     Resolution.KEEP_OURS: keep_our_value,
     Resolution.ESCALATED: escalate_discrepancy,
 }
