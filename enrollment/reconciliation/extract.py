@@ -125,7 +125,7 @@ def stage_file(cursor, path: Path, *, columns: bool = False) -> Staged:
     """
     path = Path(path)
     if not path.is_file():
-        raise ExtractRejected(_("The file %(path)s does not exist.") % {"path": path})
+        raise ExtractRejected(_("The file %(path)s does not exist.") % {"path": path.name})  # no server path
     create_tables(cursor)
     cursor.execute("SAVEPOINT stage_fast")
     try:
@@ -140,7 +140,8 @@ def stage_file(cursor, path: Path, *, columns: bool = False) -> Staged:
     except UnicodeDecodeError:
         raise ExtractRejected(_("The file is not valid UTF-8 text.")) from None
     except (gzip.BadGzipFile, EOFError, OSError) as exc:
-        raise ExtractRejected(_("The file cannot be read: %(error)s") % {"error": exc})
+        # The reason without the file's path on the server (pages show it).
+        raise ExtractRejected(_("The file cannot be read: %(error)s") % {"error": getattr(exc, "strerror", None) or exc})
     if trailer is None:
         raise ExtractRejected(_("The file has no trailer row (#TRAILER,<rows>): it is probably truncated."))
     if trailer != rows and not parsed:

@@ -101,7 +101,7 @@ def _close_siblings(d: Discrepancy, names, actor) -> None:
                                           field__in=[n for n in names if n != d.field], closed_on__isnull=True)
     for sibling in siblings:
         move = begin(sibling, Status.CLOSED, actor=actor)
-        _resolved(move, Resolution.TAKE_AGENCY, _("taken with %(field)s") % {"field": d.field},
+        _resolved(move, Resolution.TAKE_AGENCY, _("taken with %(field)s") % {"field": d.get_field_display()},
                   action="enrollment.discrepancy.agency_value_taken")
 
 
@@ -121,7 +121,8 @@ def escalate_discrepancy(*, actor, discrepancy: Discrepancy, note: str = "",
     d = move.obj
     problem, _created = report_problem(
         source_key=source_key(d.pk), source_app="enrollment", category=CATEGORY, actor=actor,
-        title=_("Discrepancy with the agency: %(kind)s %(field)s") % {"kind": d.get_kind_display(), "field": d.field},
+        title=_("Discrepancy with the agency: %(kind)s %(field)s") % {"kind": d.get_kind_display(),
+                                                                      "field": d.get_field_display()},
         description=note or _("Escalated by a clerk."), responsible_unit=_("Enrollment section"),
         link=f"/enrollment/discrepancies/{d.pk}/",
     )
