@@ -37,8 +37,8 @@ as its code.
 A letter kept in the same transaction as a change is written right after it in the chain (the
 chain's lock is held to the commit), so `object_timeline` puts the letter into that change's
 sentence; a letter issued on its own is a line of its own. A timeline costs a fixed number of
-queries however long it is: the entries, the object's letters (and their entries when it has
-any), the users named.
+queries however long it is: the entries with their actors, the object's letters (and their
+entries when it has any), the other users the entries name (when they name any).
 """
 
 import re
@@ -81,6 +81,7 @@ class AuditText:
     phrases: Mapping[str, "Phrase | str"] = field(default_factory=dict)
     labels: Mapping[str, str] = field(default_factory=dict)  # "key" or "app.model.key" -> label
     values: Mapping[str, object] = field(default_factory=dict)  # key -> TextChoices (or {value: label})
+    user_keys: frozenset[str] = frozenset()  # keys holding a user's id that are no foreign key to users
     redact: Callable[[object], object] | None = None
 
 
@@ -89,19 +90,26 @@ class _Vocabulary:
     phrases: dict
     labels: dict
     values: dict
+    user_keys: frozenset
     redactors: tuple
+
+
+def merge(texts: Iterable[AuditText]) -> _Vocabulary:
+    phrases, labels, values, user_keys, redactors = {}, {}, {}, set(), []
+    for text in texts:
+        phrases.update({code: p if isinstance(p, Phrase) else Phrase(p) for code, p in text.phrases.items()})
+        labels.update(text.labels)
+        values.update(text.values)
+        user_keys |= set(text.user_keys)
+        if text.redact is not None:
+            redactors.append(text.redact)
+    return _Vocabulary(phrases, labels, values, frozenset(user_keys), tuple(redactors))
 
 
 @lru_cache(maxsize=1)
 def vocabulary() -> _Vocabulary:
-    phrases, labels, values, redactors = {}, {}, {}, []
-    for text in audit_texts():
-        phrases.update({code: p if isinstance(p, Phrase) else Phrase(p) for code, p in text.phrases.items()})
-        labels.update(text.labels)
-        values.update(text.values)
-        if text.redact is not None:
-            redactors.append(text.redact)
-    return _Vocabulary(phrases, labels, values, tuple(redactors))
+    """Every app's AuditText, merged (read once: the phrases are lazy, so each request's language holds)."""
+    return merge(audit_texts())
 
 
 def _redact(value, redactors):
@@ -193,7 +201,7 @@ class Entry:
         f = _field(model or self.model, key)
         if value is None or value == "" or value == [] or isinstance(value, dict):
             return ""
-        if _is_user_field(f):
+        if _is_user_field(f) or key in self.vocab.user_keys:
             return self.user(value)
         if isinstance(value, list):
             return "、".join(w for w in (self.words(key, v, model) for v in value) if w)
@@ -210,7 +218,9 @@ class Entry:
         return str(value)
 
     def changed_keys(self) -> list[str]:
-        keys = list(dict.fromkeys([*self.before, *self.after]))
+        """The keys the entry holds that have a label, in the model's order of its fields."""
+        order = {f.name: n for n, f in enumerate(self.model._meta.fields)} if self.model is not None else {}
+        keys = sorted({*self.before, *self.after}, key=lambda k: (order.get(k, len(order)), k))
         return [k for k in keys if k not in NOT_SHOWN and self.label(k) is not None
                 and not isinstance(self.after.get(k, self.before.get(k)), dict)]
 
@@ -241,10 +251,11 @@ def _tidy(text: str) -> str:
 
 
 def _generic(entry: Entry) -> str:
-    before, after = entry.before, entry.after
-    if "status" in before and "status" in after and before["status"] != after["status"]:
+    """An action no app declares: a move of state, the changed fields by their labels, or the object."""
+    before, after, changed = entry.before, entry.after, entry.changed_keys()
+    if before.get("status") != after.get("status") and "status" in before and changed == ["status"]:
         return _("%(actor)s moved it from “%(status_before)s” to “%(status)s”.")
-    if entry.changed_keys():
+    if changed:
         return _("%(actor)s changed %(fields)s.")
     return _("%(actor)s changed %(object)s.")
 
@@ -267,22 +278,27 @@ def sentence(entry: Entry) -> dict:
             "note": _redact(str(note or ""), redactors), "action": entry.action}
 
 
-def _user_ids(rows: Iterable[AuditEntry]) -> set[int]:
+def _user_ids(rows: Iterable[AuditEntry], user_keys: frozenset) -> set[int]:
     ids = set()
     for row in rows:
         if row.actor_id:
             ids.add(row.actor_id)
         model = _model(row.object_type)
         for data in (row.before or {}, row.after or {}):
-            ids |= {v for k, v in data.items() if isinstance(v, int) and _is_user_field(_field(model, k))}
+            ids |= {v for k, v in data.items()
+                    if isinstance(v, int) and (k in user_keys or _is_user_field(_field(model, k)))}
     return ids
 
 
 def describe(rows: list[AuditEntry], letters: Mapping[int, str] | None = None) -> list[dict]:
     """Audit entries as sentences, in their order; `letters` gives an entry's letter by its seq.
-    One query (the users named), whatever their number."""
+    At most one query (the users named that were not fetched with the entries), whatever their number."""
     vocab = vocabulary()
-    users = {u.pk: staff_name(u) for u in get_user_model().objects.filter(pk__in=_user_ids(rows))}
+    users = {row.actor_id: staff_name(row.actor) for row in rows
+             if row.actor_id and "actor" in row._state.fields_cache and row.actor is not None}
+    wanted = _user_ids(rows, vocab.user_keys) - set(users)
+    if wanted:
+        users |= {u.pk: staff_name(u) for u in get_user_model().objects.filter(pk__in=wanted)}
     letters = letters or {}
     return [sentence(Entry(row, vocab, users, letters.get(row.seq, ""))) for row in rows]
 
@@ -298,7 +314,8 @@ def object_timeline(obj, limit: int = 200) -> list[dict]:
     by_seq = {}
     if letters:
         seqs = {row.seq for row in rows}
-        issued = list(AuditEntry.objects.filter(object_type=LETTER_TYPE, object_id__in=list(letters)).order_by("-seq"))
+        issued = list(AuditEntry.objects.filter(object_type=LETTER_TYPE, object_id__in=list(letters))
+                      .select_related("actor").order_by("-seq"))
         for row in issued:
             if row.seq - 1 in seqs:
                 by_seq[row.seq - 1] = letters[row.object_id]

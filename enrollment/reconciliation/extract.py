@@ -95,10 +95,18 @@ def _header(first_line: bytes | list[str]) -> list[str]:
     unknown = [c for c in names if c not in COLUMNS]
     if missing or unknown or len(set(names)) != len(names):
         raise ExtractRejected(
-            _("The header row must name the columns %(expected)s; missing: %(missing)s; unexpected: %(unknown)s.")
-            % {"expected": ",".join(COLUMNS), "missing": ",".join(missing) or "-", "unknown": ",".join(unknown) or "-"}
+            _("The header row is not the agency's: columns missing: %(missing)s; columns not expected: %(unknown)s.")
+            % {"missing": _column_labels(missing) or "-", "unknown": "、".join(unknown) or "-"}
         )
     return names
+
+
+def _column_labels(columns: list[str]) -> str:
+    """Columns by the names the pages give them (the refusal is shown to clerks)."""
+    from ..models import Discrepancy
+
+    labels = {**Discrepancy.FIELD_LABELS, "id_number": _("Identity number")}
+    return "、".join(str(labels.get(c, c)) for c in columns)
 
 
 # Every temporary table of a run or a load: dropped at commit, and here too, for a run inside an
