@@ -23,10 +23,14 @@ from rest_framework.authtoken.models import TokenProxy
 from .audit import object_ref, record, record_many
 from .models import AuditEntry, CalendarDay, CalendarYear, LetterRecord, Provider
 from .providers import PERMISSION, grant_provider_access, revoke_provider_access
+from .roles import Role
 
 ACCESS_CODENAME = PERMISSION.split(".")[1]
 
 REDACTED = "[redacted]"
+
+# The admin speaks the office's language, and names the office rather than the framework.
+admin.site.site_header = admin.site.site_title = _("Verification office administration")
 
 
 class AuditedAdminMixin:
@@ -153,9 +157,13 @@ class LetterRecordAdmin(admin.ModelAdmin):
 
 @admin.register(CalendarDay)
 class CalendarDayAdmin(AuditedAdmin):
-    list_display = ("date", "is_workday", "name")
+    list_display = ("date", "is_workday", "day_name")
     list_filter = ("is_workday",)
     date_hierarchy = "date"
+
+    @admin.display(description=_("name"), ordering="name")
+    def day_name(self, obj):
+        return obj.shown_name
 
 
 @admin.register(CalendarYear)
@@ -200,11 +208,22 @@ for _model in (User, Group, TokenProxy, beat.PeriodicTask, beat.ClockedSchedule,
         admin.site.unregister(_model)
 
 
+def role_label(group: Group) -> str:
+    """A role's group by the role's name ("窗口受理员"), a group that is no role by its own."""
+    return str(Role(group.name).label) if group.name in Role.values else group.name
+
+
 @admin.register(User)
 class AuditedUserAdmin(AuditedAdminMixin, UserAdmin):
     """Users and their groups (the roles). The password's hash never goes into the trail."""
 
     audit_redacted = ("password",)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if db_field.name == "groups":
+            field.label_from_instance = role_label  # the roles by their names, not their codes
+        return field
 
     def user_change_password(self, request, id, form_url=""):
         """The admin's own page for setting a password: audited that it happened, never what it is."""
@@ -218,7 +237,14 @@ class AuditedUserAdmin(AuditedAdminMixin, UserAdmin):
 
 @admin.register(Group)
 class AuditedGroupAdmin(AuditedAdminMixin, GroupAdmin):
-    pass
+    """The roles' groups, listed by the roles' names (the group's name is the role's code)."""
+
+    list_display = ("role", "name")
+    list_display_links = ("role",)
+
+    @admin.display(description=_("Role"), ordering="name")
+    def role(self, obj):
+        return role_label(obj)
 
 
 @admin.register(TokenProxy)
@@ -234,7 +260,16 @@ class AuditedTokenAdmin(AuditedAdminMixin, TokenAdmin):
 # The beat schedule: when the nightly jobs run.
 @admin.register(beat.PeriodicTask)
 class AuditedPeriodicTaskAdmin(AuditedAdminMixin, beat_admin.PeriodicTaskAdmin):
-    pass
+    list_display = ("task_name", *beat_admin.PeriodicTaskAdmin.list_display[1:])
+
+    @admin.display(description=_("Task name"), ordering="name")
+    def task_name(self, obj):  # django-celery-beat's label for the name is not translatable
+        return obj.name
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.base_fields["name"].label = _("Task name")
+        return form
 
 
 @admin.register(beat.ClockedSchedule)

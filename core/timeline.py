@@ -20,7 +20,8 @@ A phrase is a translatable sentence with named placeholders, filled from the ent
 
     %(actor)s          who did it, by display name (core.system.staff_name: the system user is 系统)
     %(object)s         the object as it was named when the entry was written
-    %(letter)s         the letter issued with the change, title and number ("一次性告知书 GZ-2026-000005")
+    %(letter)s         the letter issued with the change, title and number ("一次性告知书 GZ-2026-000005");
+                       %(letter_number)s its number alone
     %(changes)s        each changed field by its label, before → after
     %(fields)s         the changed fields' labels
     %(<key>)s          a value the entry keeps after the change, in words: a choice by its label (the
@@ -169,8 +170,10 @@ class _Blank(dict):
 class Entry:
     """One audit entry as a facts function sees it: its values in words, after redaction."""
 
-    def __init__(self, row: AuditEntry, vocab: _Vocabulary, users: dict, letter: str = ""):
-        self.row, self.vocab, self.users, self.letter = row, vocab, users, letter
+    def __init__(self, row: AuditEntry, vocab: _Vocabulary, users: dict, letter: tuple[str, str] = ("", "")):
+        self.row, self.vocab, self.users = row, vocab, users
+        self.letter_title, self.letter_number = letter
+        self.letter = f"{self.letter_title} {self.letter_number}".strip()
         self.action, self.at = row.action, row.at
         self.model = _model(row.object_type)
         self.before = _redact(row.before or {}, vocab.redactors)
@@ -238,7 +241,8 @@ class Entry:
     def facts(self) -> dict:
         out = _Blank({f"{k}_before": self.words(k, v) for k, v in self.before.items()})
         out.update({k: self.words(k, v) for k, v in self.after.items()})
-        out.update(actor=self.actor, object=self.object, letter=self.letter, changes=self.changes(),
+        out.update(actor=self.actor, object=self.object, letter=self.letter, letter_number=self.letter_number,
+                   changes=self.changes(),
                    fields="、".join(self.label(k) for k in self.changed_keys()))
         return out
 
@@ -290,7 +294,7 @@ def _user_ids(rows: Iterable[AuditEntry], user_keys: frozenset) -> set[int]:
     return ids
 
 
-def describe(rows: list[AuditEntry], letters: Mapping[int, str] | None = None) -> list[dict]:
+def describe(rows: list[AuditEntry], letters: Mapping[int, tuple[str, str]] | None = None) -> list[dict]:
     """Audit entries as sentences, in their order; `letters` gives an entry's letter by its seq.
     At most one query (the users named that were not fetched with the entries), whatever their number."""
     vocab = vocabulary()
@@ -300,7 +304,7 @@ def describe(rows: list[AuditEntry], letters: Mapping[int, str] | None = None) -
     if wanted:
         users |= {u.pk: staff_name(u) for u in get_user_model().objects.filter(pk__in=wanted)}
     letters = letters or {}
-    return [sentence(Entry(row, vocab, users, letters.get(row.seq, ""))) for row in rows]
+    return [sentence(Entry(row, vocab, users, letters.get(row.seq, ("", "")))) for row in rows]
 
 
 def object_timeline(obj, limit: int = 200) -> list[dict]:
@@ -309,7 +313,7 @@ def object_timeline(obj, limit: int = 200) -> list[dict]:
     The letters issued for the object join the change they came with (or stand as their own line).
     """
     rows = list(object_history(obj, limit))
-    letters = {str(pk): f"{title} {number}".strip() for pk, title, number in LetterRecord.objects.filter(
+    letters = {str(pk): (title, number) for pk, title, number in LetterRecord.objects.filter(
         object_type=obj._meta.label_lower, object_id=str(obj.pk)).values_list("pk", "title", "number")}
     by_seq = {}
     if letters:

@@ -68,7 +68,7 @@ AUDIT_TEXT = AuditText(
         "enrollment.application.submitted": gettext_lazy(
             "%(actor)s submitted the case; it is due by %(due_date)s."),
         "enrollment.application.notice_issued": Phrase(
-            gettext_lazy("%(actor)s issued the one-time notice %(letter)s: missing %(missing)s."),
+            gettext_lazy("%(actor)s issued the one-time notice %(letter_number)s: missing %(missing)s."),
             facts=_missing, note=None),
         "enrollment.application.resubmitted": gettext_lazy(
             "%(actor)s recorded that the missing materials were brought; the case is due by %(due_date)s."),
