@@ -239,8 +239,7 @@ class AuditedUserAdmin(AuditedAdminMixin, UserAdmin):
 class AuditedGroupAdmin(AuditedAdminMixin, GroupAdmin):
     """The roles' groups, listed by the roles' names (the group's name is the role's code)."""
 
-    list_display = ("role", "name")
-    list_display_links = ("role",)
+    list_display = ("role",)
 
     @admin.display(description=_("Role"), ordering="name")
     def role(self, obj):
@@ -258,38 +257,57 @@ class AuditedTokenAdmin(AuditedAdminMixin, TokenAdmin):
 
 
 # The beat schedule: when the nightly jobs run.
+# django-celery-beat labels the task a periodic task runs ('Task Name') and the crontab in words
+# without translating them: the admin gives them translatable labels.
+TASK_LABEL = _("Task to run")
+
+
+class TaskFilter(admin.AllValuesFieldListFilter):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.title = TASK_LABEL
+
+
+class PeriodicTaskInline(beat_admin.PeriodicTaskInline):
+    fields = readonly_fields = ("name", "task_to_run", "args", "kwargs")
+
+    @admin.display(description=TASK_LABEL)
+    def task_to_run(self, obj):
+        return obj.task
+
+
 @admin.register(beat.PeriodicTask)
 class AuditedPeriodicTaskAdmin(AuditedAdminMixin, beat_admin.PeriodicTaskAdmin):
-    list_display = ("task_name", *beat_admin.PeriodicTaskAdmin.list_display[1:])
-
-    @admin.display(description=_("Task name"), ordering="name")
-    def task_name(self, obj):  # django-celery-beat's label for the name is not translatable
-        return obj.name
+    list_filter = [("task", TaskFilter) if f == "task" else f for f in beat_admin.PeriodicTaskAdmin.list_filter]
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
-        form.base_fields["name"].label = _("Task name")
+        form.base_fields["task"].label = TASK_LABEL
         return form
+
+    @admin.display(description=_("The crontab in words"))
+    def crontab_translation(self, obj):
+        return super().crontab_translation(obj)
 
 
 @admin.register(beat.ClockedSchedule)
 class AuditedClockedScheduleAdmin(AuditedAdminMixin, beat_admin.ClockedScheduleAdmin):
-    pass
+    inlines = [PeriodicTaskInline]
 
 
 @admin.register(beat.CrontabSchedule)
 class AuditedCrontabScheduleAdmin(AuditedAdminMixin, beat_admin.CrontabScheduleAdmin):
-    pass
+    inlines = [PeriodicTaskInline]
 
 
 @admin.register(beat.IntervalSchedule)
 class AuditedIntervalScheduleAdmin(AuditedAdminMixin, beat_admin.IntervalScheduleAdmin):
-    pass
+    inlines = [PeriodicTaskInline]
 
 
 @admin.register(beat.SolarSchedule)
 class AuditedSolarScheduleAdmin(AuditedAdminMixin, beat_admin.SolarScheduleAdmin):
-    pass
+    inlines = [PeriodicTaskInline]
 
 
 # Login lockouts: deleting an attempt unlocks an account; deleting a log hides a login.
