@@ -4,6 +4,8 @@ Each view parses, authorizes (enrollment.permissions), calls one service and ren
 error comes back as a message on the case page.
 """
 
+import re
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse
@@ -168,10 +170,16 @@ def _back(app_or_pk):
     return redirect(reverse("enrollment:application_detail", args=[pk]))
 
 
+_CODE = re.compile(r"[a-z][a-z0-9_]*")
+
+
 def _error(request, exc: DomainError) -> None:
     messages.error(request, str(exc.message))
     for e in exc.errors:
-        where = " ".join(str(x) for x in (e.get("line") or e.get("row") or "", e.get("column") or "") if x)
+        column = e.get("column") or ""
+        if _CODE.fullmatch(column):  # a field's code ("id_number"): the message names the field itself
+            column = ""
+        where = " ".join(str(x) for x in (e.get("line") or e.get("row") or "", column) if x)
         messages.error(request, f"{where}: {e['message']}" if where else str(e["message"]))
 
 

@@ -131,3 +131,21 @@ def test_a_timeline_costs_the_same_queries_for_3_or_30_entries(clerk, reviewer):
             object_timeline(person)
         counts.append(len(queries))
     assert counts[0] == counts[2] and counts[1] == counts[3] <= 2
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_every_declared_phrase_reads_in_each_language(language):
+    """Each app's AuditText is one; every phrase fills from an entry that lacks every fact it names."""
+    from django.utils import translation
+
+    from core.models import AuditEntry
+    from core.timeline import Entry, sentence, vocabulary
+
+    assert all(isinstance(text, AuditText) for text in audit_texts())
+    vocab = vocabulary()
+    with translation.override(language):
+        for code in vocab.phrases:
+            row = AuditEntry(seq=1, action=code.replace("*", "core.provider"), object_type="core.provider",
+                             object_id="1", object_repr="T1 示范医院", actor_name="system")
+            text = sentence(Entry(row, vocab, {}))["text"]
+            assert text and "%(" not in text and code not in text, code
