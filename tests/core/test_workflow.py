@@ -171,7 +171,7 @@ def test_a_move_is_finished_once(problem, supervisor):
             finish(move)
 
 
-def test_a_final_state_says_it_can_no_longer_change(problem, supervisor, monkeypatch):
+def test_a_final_state_says_it_can_no_longer_change(problem, supervisor, monkeypatch, english):
     transition(problem, Problem.Status.CLOSED, actor=supervisor)
     monkeypatch.setattr(Problem, "TRANSITIONS", {**Problem.TRANSITIONS, Problem.Status.CLOSED: {}})
     with pytest.raises(InvalidTransition, match="can no longer change"):
