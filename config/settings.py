@@ -51,7 +51,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_filters",
     "guardian",
-    "axes",
+    "config.apps.AxesConfig",  # django-axes, under the name the admin shows (config/apps.py)
     "django_celery_beat",
     "core",
     "enrollment",

@@ -23,10 +23,14 @@ from rest_framework.authtoken.models import TokenProxy
 from .audit import object_ref, record, record_many
 from .models import AuditEntry, CalendarDay, CalendarYear, LetterRecord, Provider
 from .providers import PERMISSION, grant_provider_access, revoke_provider_access
+from .roles import Role
 
 ACCESS_CODENAME = PERMISSION.split(".")[1]
 
 REDACTED = "[redacted]"
+
+# The admin speaks the office's language, and names the office rather than the framework.
+admin.site.site_header = admin.site.site_title = _("Verification office administration")
 
 
 class AuditedAdminMixin:
@@ -149,9 +153,13 @@ class LetterRecordAdmin(ReadOnlyAdmin):
 
 @admin.register(CalendarDay)
 class CalendarDayAdmin(AuditedAdmin):
-    list_display = ("date", "is_workday", "name")
+    list_display = ("date", "is_workday", "day_name")
     list_filter = ("is_workday",)
     date_hierarchy = "date"
+
+    @admin.display(description=_("name"), ordering="name")
+    def day_name(self, obj):
+        return obj.shown_name
 
 
 @admin.register(CalendarYear)
@@ -196,11 +204,22 @@ for _model in (User, Group, TokenProxy, beat.PeriodicTask, beat.ClockedSchedule,
         admin.site.unregister(_model)
 
 
+def role_label(group: Group) -> str:
+    """A role's group by the role's name ("窗口受理员"), a group that is no role by its own."""
+    return str(Role(group.name).label) if group.name in Role.values else group.name
+
+
 @admin.register(User)
 class AuditedUserAdmin(AuditedAdminMixin, UserAdmin):
     """Users and their groups (the roles). The password's hash never goes into the trail."""
 
     audit_redacted = ("password",)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if db_field.name == "groups":
+            field.label_from_instance = role_label  # the roles by their names, not their codes
+        return field
 
     def user_change_password(self, request, id, form_url=""):
         """The admin's own page for setting a password: audited that it happened, never what it is."""
@@ -214,7 +233,13 @@ class AuditedUserAdmin(AuditedAdminMixin, UserAdmin):
 
 @admin.register(Group)
 class AuditedGroupAdmin(AuditedAdminMixin, GroupAdmin):
-    pass
+    """The roles' groups, listed by the roles' names (the group's name is the role's code)."""
+
+    list_display = ("role",)
+
+    @admin.display(description=_("Role"), ordering="name")
+    def role(self, obj):
+        return role_label(obj)
 
 
 @admin.register(TokenProxy)
@@ -228,29 +253,57 @@ class AuditedTokenAdmin(AuditedAdminMixin, TokenAdmin):
 
 
 # The beat schedule: when the nightly jobs run.
+# django-celery-beat labels the task a periodic task runs ('Task Name') and the crontab in words
+# without translating them: the admin gives them translatable labels.
+TASK_LABEL = _("Task to run")
+
+
+class TaskFilter(admin.AllValuesFieldListFilter):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.title = TASK_LABEL
+
+
+class PeriodicTaskInline(beat_admin.PeriodicTaskInline):
+    fields = readonly_fields = ("name", "task_to_run", "args", "kwargs")
+
+    @admin.display(description=TASK_LABEL)
+    def task_to_run(self, obj):
+        return obj.task
+
+
 @admin.register(beat.PeriodicTask)
 class AuditedPeriodicTaskAdmin(AuditedAdminMixin, beat_admin.PeriodicTaskAdmin):
-    pass
+    list_filter = [("task", TaskFilter) if f == "task" else f for f in beat_admin.PeriodicTaskAdmin.list_filter]
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.base_fields["task"].label = TASK_LABEL
+        return form
+
+    @admin.display(description=_("The crontab in words"))
+    def crontab_translation(self, obj):
+        return super().crontab_translation(obj)
 
 
 @admin.register(beat.ClockedSchedule)
 class AuditedClockedScheduleAdmin(AuditedAdminMixin, beat_admin.ClockedScheduleAdmin):
-    pass
+    inlines = [PeriodicTaskInline]
 
 
 @admin.register(beat.CrontabSchedule)
 class AuditedCrontabScheduleAdmin(AuditedAdminMixin, beat_admin.CrontabScheduleAdmin):
-    pass
+    inlines = [PeriodicTaskInline]
 
 
 @admin.register(beat.IntervalSchedule)
 class AuditedIntervalScheduleAdmin(AuditedAdminMixin, beat_admin.IntervalScheduleAdmin):
-    pass
+    inlines = [PeriodicTaskInline]
 
 
 @admin.register(beat.SolarSchedule)
 class AuditedSolarScheduleAdmin(AuditedAdminMixin, beat_admin.SolarScheduleAdmin):
-    pass
+    inlines = [PeriodicTaskInline]
 
 
 # Login lockouts: deleting an attempt unlocks an account; deleting a log hides a login.

@@ -19,6 +19,7 @@ class CoreConfig(AppConfig):
         Role.SUPERVISOR: ["core.view_auditentry"],
         Role.ADMIN: ["core.view_auditentry"],
     }
+    audit_text = "core.timeline.CORE_TEXT"
 
     def ready(self):
         from . import checks  # noqa: F401  (registers the system checks)

@@ -4,4 +4,6 @@ from .models import AuditEntry
 
 
 def object_history(obj, limit: int = 200):
-    return AuditEntry.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk)).order_by("-seq")[:limit]
+    """The object's audit entries, newest first, with their actors (one query)."""
+    return (AuditEntry.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk))
+            .select_related("actor").order_by("-seq")[:limit])

@@ -93,9 +93,10 @@ class LetterRecord(models.Model):
 class CalendarYear(models.Model):
     """A year of the office's working-day calendar; confirmed once the State Council's schedule is in."""
 
-    year = models.PositiveSmallIntegerField(primary_key=True)
-    confirmed = models.BooleanField(default=False)
-    source = models.CharField(max_length=100, blank=True)
+    year = models.PositiveSmallIntegerField(_("year"), primary_key=True)
+    confirmed = models.BooleanField(_("confirmed"), default=False,
+                                    help_text=_("The State Council's holiday schedule for the year is entered."))
+    source = models.CharField(_("source"), max_length=100, blank=True)
 
     class Meta:
         verbose_name = _("calendar year")
@@ -105,13 +106,22 @@ class CalendarYear(models.Model):
         return str(self.year)
 
 
+# The names chinese-calendar gives the holidays (migration 0003 seeds the calendar with them), translated.
+HOLIDAY_NAMES = {
+    "New Year's Day": _("New Year's Day"), "Spring Festival": _("Spring Festival"),
+    "Tomb-sweeping Day": _("Tomb-sweeping Day"), "Labour Day": _("Labour Day"),
+    "Dragon Boat Festival": _("Dragon Boat Festival"), "National Day": _("National Day"),
+    "Mid-autumn Festival": _("Mid-autumn Festival"), "Anti-Fascist 70th Day": _("Anti-Fascist 70th Day"),
+}
+
+
 class CalendarDay(models.Model):
     """An exception to 'Monday to Friday are working days': a holiday on a weekday, or an
     adjusted working day (调休) on a weekend. Editable by an administrator."""
 
-    date = models.DateField(primary_key=True)
-    is_workday = models.BooleanField()
-    name = models.CharField(max_length=60, blank=True)
+    date = models.DateField(_("date"), primary_key=True)
+    is_workday = models.BooleanField(_("working day"))
+    name = models.CharField(_("name"), max_length=60, blank=True)
 
     class Meta:
         verbose_name = _("calendar day")
@@ -119,7 +129,12 @@ class CalendarDay(models.Model):
         ordering = ["date"]
 
     def __str__(self):
-        return f"{self.date} {'workday' if self.is_workday else 'holiday'}"
+        return f"{self.date} {self.shown_name or (_('working day') if self.is_workday else _('holiday'))}"
+
+    @property
+    def shown_name(self) -> str:
+        """The holiday's name in the active language (the calendar package names them in English)."""
+        return str(HOLIDAY_NAMES.get(self.name, self.name))
 
 
 class Provider(models.Model):

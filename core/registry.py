@@ -9,6 +9,7 @@ reads them from every installed app, in INSTALLED_APPS order (core's own first):
         home_panels = [HomePanel("enrollment/_home_panel.html", ENROLLMENT_STAFF, "enrollment.selectors.home_summary")]
         role_permissions = {Role.REVIEWER: ["enrollment.view_full_id_number"]}
         demo_seed = "enrollment.seed.seed_enrollment"
+        audit_text = "enrollment.audit_text.AUDIT_TEXT"
 
 - `nav_entries`: the menu; an entry shows to the roles listed (None: to every signed-in user) when
   its URL name resolves. Entries come in INSTALLED_APPS order, those with a higher `order` after
@@ -19,6 +20,9 @@ reads them from every installed app, in INSTALLED_APPS order (core's own first):
   union over the apps is what `core.roles.sync_roles` gives the groups.
 - `demo_seed`: a function called by `seed_demo` with the keyword `persons` (the demo's size) that
   loads the app's demo data idempotently and returns a one-line summary.
+- `audit_text`: the dotted path of a `core.timeline.AuditText`: how the app's audit actions read on
+  a page (a sentence per action code, labels of the keys its entries keep, masking). Timelines
+  (core.timeline.object_timeline) read every app's.
 
 apps.py is imported before the models are ready, so functions are named by dotted path and
 imported when first used; role sets used there live in modules that import no models.
@@ -46,7 +50,7 @@ class HomePanel:
     data: str | None = None  # dotted path of a function (user) -> dict | None
 
 
-CONTRIBUTIONS = ("nav_entries", "home_panels", "role_permissions", "demo_seed")
+CONTRIBUTIONS = ("nav_entries", "home_panels", "role_permissions", "demo_seed", "audit_text")
 
 
 def contributions(attribute: str) -> Iterator[tuple[AppConfig, object]]:
@@ -80,6 +84,11 @@ def role_permissions() -> dict[str, set[str]]:
 def demo_seeders() -> list[tuple[str, Callable[..., str]]]:
     """(app label, seeding function) for every app with demo data."""
     return [(config.label, import_string(path)) for config, path in contributions("demo_seed")]
+
+
+def audit_texts() -> list:
+    """Every app's core.timeline.AuditText, core's first."""
+    return [import_string(path) for _config, path in contributions("audit_text")]
 
 
 def resolve(path: str | None) -> Callable | None:

@@ -14,6 +14,7 @@ promoted: that is refused as a misconfiguration.
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext as _
 
 from .roles import Role
 
@@ -35,7 +36,16 @@ def system_user():
     return user
 
 
-
 def is_system(user) -> bool:
     """Whether `user` is the system user (pages say "the nightly schedule" instead of its name)."""
     return getattr(user, "username", None) == SYSTEM_USERNAME and not getattr(user, "is_active", True)
+
+
+def staff_name(user) -> str:
+    """A member of staff as pages name them: the full name, else the user name; the system user as
+    "the system" (系统). "" for no user."""
+    if user is None:
+        return ""
+    if is_system(user):
+        return str(_("The system"))
+    return user.get_full_name() or user.get_username()

@@ -34,6 +34,7 @@ class EnrollmentConfig(AppConfig):
         Role.ADMIN: [REVEAL_ID_NUMBER_PERMISSION],
     }
     demo_seed = "enrollment.seed.seed_enrollment"
+    audit_text = "enrollment.audit_text.AUDIT_TEXT"  # how its audit entries read on pages (core.timeline)
     # The kinds of problem enrollment raises in the ledger, as the ledger's pages name them.
     problem_categories = {
         "overdue_application": _("A case past its time limit"),

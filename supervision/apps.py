@@ -13,3 +13,4 @@ class SupervisionConfig(AppConfig):
     # What supervision contributes to the kernel (core.registry).
     nav_entries = [NavEntry(_("Problem ledger"), "supervision:problem_list", SUPERVISORS)]
     home_panels = [HomePanel("supervision/_home_panel.html", SUPERVISORS, "supervision.selectors.home_summary")]
+    audit_text = "supervision.audit_text.AUDIT_TEXT"  # how its audit entries read on pages (core.timeline)

@@ -4,7 +4,9 @@ the assignee and the move against the transitions table)."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .selectors import assignable_staff, staff_name
+from core.system import staff_name
+
+from .selectors import assignable_staff
 
 
 class StaffChoiceField(forms.ModelChoiceField):

@@ -33,17 +33,6 @@ def assignable_staff() -> QuerySet:
             .distinct().order_by("first_name", "last_name", "username"))
 
 
-SYSTEM_USERNAME = "system"  # the user scheduled jobs act as (core.system): pages call it "the system"
-
-
-def staff_name(user) -> str:
-    """A person's name as pages print it: the full name, else the user name; the system user as such."""
-    if user is None:
-        return ""
-    if user.get_username() == SYSTEM_USERNAME and not user.is_active:
-        return str(_("The system"))
-    return user.get_full_name() or user.get_username()
-
 
 def home_summary(user) -> dict:
     """The supervisor's home panel: problems not closed, overdue, and waiting for verification (one query)."""

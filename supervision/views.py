@@ -15,14 +15,15 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import DomainError
 from core.exports import export_response
+from core.system import staff_name
+from core.timeline import object_timeline
 from core.workflow import allowed_targets
 
 from . import services
 from .forms import AssignForm, CloseForm, DeadlineForm, ExportForm, RectifyForm, ReopenForm
 from .models import Problem
 from .permissions import access_ledger, access_problem
-from .selectors import category_label, ledger_summary, problems_for_list, source_label, staff_name
-from .timeline import problem_timeline
+from .selectors import category_label, ledger_summary, problems_for_list, source_label
 
 Status = Problem.Status
 PAGE_SIZE = 50
@@ -93,7 +94,7 @@ def _detail(request, problem: Problem, status: int = 200, **given):
     return render(request, "supervision/problem_detail.html", {
         "problem": problem, "source": source_label(problem.source_app), "category": category_label(problem.category),
         "assignee": staff_name(problem.assignee), "raised_by": staff_name(problem.raised_by),
-        "timeline": problem_timeline(problem), "forms": _forms(problem, request.user, **given),
+        "timeline": object_timeline(problem), "forms": _forms(problem, request.user, **given),
     }, status=status)
 
 

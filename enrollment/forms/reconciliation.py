@@ -28,11 +28,7 @@ STATE_CHOICES = [
     (DiscrepancyState.ESCALATED, _("Escalated to the ledger")),
     (DiscrepancyState.CLOSED, _("Closed")),
 ]
-FIELD_LABELS = {
-    "name": _("Name"), "gender": _("Gender"), "birth_date": _("Birth date"), "insurance_type": _("Insurance type"),
-    "employer_code": _("Employer code"), "status": _("Status"), "status_date": _("Status date"),
-    "paid_through": _("Paid through"),
-}
+FIELD_LABELS = Discrepancy.FIELD_LABELS
 ACTION_LABELS = {
     Resolution.TAKE_AGENCY: _("Propose taking the agency's value"),
     Resolution.KEEP_OURS: _("Keep ours and report back"),

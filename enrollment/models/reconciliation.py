@@ -80,6 +80,14 @@ class ReconciliationRun(models.Model):
     def __str__(self):
         return f"{self.run_date} {self.status}"
 
+    @property
+    def error_for_staff(self) -> str:
+        """What the pages say went wrong: a rejected file's reason as it was given; a failure's
+        technical detail (an exception, perhaps a server path) stays in the report and the log."""
+        if self.status == self.Status.FAILED and self.error:
+            return str(_("An unexpected error stopped the run; nothing was changed and it can be run again."))
+        return self.error
+
 
 class ReconciliationAttempt(models.Model):
     """One try at a date's run, kept beside the run: which file, with what SHA-256, how it ended.
@@ -160,6 +168,12 @@ class Discrepancy(models.Model):
 
     FIELDS = ("name", "gender", "birth_date", "insurance_type", "employer_code", "status", "status_date",
               "paid_through")
+    # The fields as the pages, the ledger and the letters name them (never by their code).
+    FIELD_LABELS = {
+        "name": _("Name"), "gender": _("Gender"), "birth_date": _("Birth date"), "insurance_type": _("Insurance type"),
+        "employer_code": _("Employer code"), "status": _("Status"), "status_date": _("Status date"),
+        "paid_through": _("Paid through"),
+    }
 
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     id_number = models.CharField(_("identity number"), max_length=64)
@@ -209,3 +223,6 @@ class Discrepancy(models.Model):
 
     def __str__(self):
         return f"{self.kind} {self.id_number} {self.field}".strip()
+
+    def get_field_display(self) -> str:
+        return str(self.FIELD_LABELS.get(self.field, self.field))

@@ -95,10 +95,18 @@ def _header(first_line: bytes | list[str]) -> list[str]:
     unknown = [c for c in names if c not in COLUMNS]
     if missing or unknown or len(set(names)) != len(names):
         raise ExtractRejected(
-            _("The header row must name the columns %(expected)s; missing: %(missing)s; unexpected: %(unknown)s.")
-            % {"expected": ",".join(COLUMNS), "missing": ",".join(missing) or "-", "unknown": ",".join(unknown) or "-"}
+            _("The header row is not the agency's: columns missing: %(missing)s; columns not expected: %(unknown)s.")
+            % {"missing": _column_labels(missing) or "-", "unknown": "、".join(unknown) or "-"}
         )
     return names
+
+
+def _column_labels(columns: list[str]) -> str:
+    """Columns by the names the pages give them (the refusal is shown to clerks)."""
+    from ..models import Discrepancy
+
+    labels = {**Discrepancy.FIELD_LABELS, "id_number": _("Identity number")}
+    return "、".join(str(labels.get(c, c)) for c in columns)
 
 
 # Every temporary table of a run or a load: dropped at commit, and here too, for a run inside an
@@ -125,7 +133,7 @@ def stage_file(cursor, path: Path, *, columns: bool = False) -> Staged:
     """
     path = Path(path)
     if not path.is_file():
-        raise ExtractRejected(_("The file %(path)s does not exist.") % {"path": path})
+        raise ExtractRejected(_("The file %(path)s does not exist.") % {"path": path.name})  # no server path
     create_tables(cursor)
     cursor.execute("SAVEPOINT stage_fast")
     try:
@@ -140,7 +148,8 @@ def stage_file(cursor, path: Path, *, columns: bool = False) -> Staged:
     except UnicodeDecodeError:
         raise ExtractRejected(_("The file is not valid UTF-8 text.")) from None
     except (gzip.BadGzipFile, EOFError, OSError) as exc:
-        raise ExtractRejected(_("The file cannot be read: %(error)s") % {"error": exc})
+        # The reason without the file's path on the server (pages show it).
+        raise ExtractRejected(_("The file cannot be read: %(error)s") % {"error": getattr(exc, "strerror", None) or exc})
     if trailer is None:
         raise ExtractRejected(_("The file has no trailer row (#TRAILER,<rows>): it is probably truncated."))
     if trailer != rows and not parsed:

@@ -11,9 +11,10 @@ from datetime import date
 
 from django.db.models import Count, F, OrderBy, OuterRef, Q, Subquery
 from django.db.models.functions import Right
+from django.utils.translation import gettext as _
 
-from core.audit_views import object_history
 from core.masking import mask_id_number
+from core.timeline import object_timeline
 
 from ..identity import IdentityError, check_id_number
 from ..models import Application, Discrepancy, Employer, Person, StatusChange
@@ -275,11 +276,22 @@ def mask_numbers_in(value):
 
 
 def masked_history(obj, limit: int = 200) -> list[dict]:
-    """An object's audit timeline with identity numbers masked, for pages (one query)."""
-    return [
-        {"at": e.at, "actor_name": e.actor_name, "action": e.action, "after": mask_numbers_in(e.after)}
-        for e in object_history(obj, limit)
-    ]
+    """An object's history in sentences (core.timeline), identity numbers masked, for pages: a fixed
+    number of queries however long it is. enrollment's AuditText masks the entries before they are
+    worded; the sentences are masked again here, so no page shows a full number whatever it quotes."""
+    return [{**item, "text": mask_numbers_in(item["text"]), "note": mask_numbers_in(item["note"])}
+            for item in object_timeline(obj, limit)]
+
+
+def reference_text(reference: str) -> str:
+    """A status change's reference in words: a case number stays, "discrepancy:12" reads as
+    "比对不一致 #12", the demo data's marker as what it is."""
+    reference = (reference or "").strip()
+    if reference.startswith("discrepancy:"):
+        return _("discrepancy #%(id)s") % {"id": reference.split(":", 1)[1]}
+    if reference == "seed_demo":
+        return str(_("demo data"))
+    return reference
 
 
 def status_history(person: Person):
@@ -292,7 +304,7 @@ def person_overview(person: Person, limit: int = 200) -> dict:
     employer = Employer.objects.filter(uscc=person.employer_code).first() if person.employer_code else None
     return {
         "employer": employer,
-        "status_changes": list(status_history(person)[:limit]),
+        "status_changes": [_with_reference_text(s) for s in status_history(person)[:limit]],
         "applications": list(Application.objects.filter(person=person)
                              .only("id", "number", "kind", "status", "created_at", "due_date")
                              .order_by("-created_at")[:limit]),
@@ -300,6 +312,11 @@ def person_overview(person: Person, limit: int = 200) -> dict:
                               .order_by(F("closed_on").desc(nulls_first=True), "-last_seen", "-id")[:limit]),
         "history": masked_history(person, limit),
     }
+
+
+def _with_reference_text(change: StatusChange) -> StatusChange:
+    change.reference_text = reference_text(change.reference)
+    return change
 
 
 # --- Employers --------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ the register) ask first: their form comes back on a confirmation page that says 
 do, and only the form posted from there with `confirmed` takes it.
 """
 
+import re
 from pathlib import PurePath
 
 from django.contrib import messages
@@ -15,10 +16,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from core.audit_views import object_history
 from core.errors import DomainError, TooLarge, UnreadableFile, ValidationFailed
 from core.exports import csv_response, export_response
 from core.masking import mask_id_number
@@ -36,7 +35,7 @@ from ..forms.applications import (
     VersionForm,
 )
 from ..kinds import KINDS, shown_payload, spec_for
-from ..models import Application, Material
+from ..models import Application
 from ..models.applications import CLERKS
 from ..permissions import (
     access_application,
@@ -55,8 +54,8 @@ from ..selectors.applications import (
     queue_order,
     with_time_left,
 )
+from ..selectors.register import masked_history
 from ..services import applications as services
-from ..services.applications.common import EDITABLE_STATES
 from ..services.roster import masked_roster, record_roster_download, upload_roster
 
 Status = Application.Status
@@ -151,7 +150,7 @@ def _detail_context(request, app: Application, **forms) -> dict:
         "roster": roster,
         "roster_entries": list(roster.entries.all()[:ENTRIES_SHOWN]) if roster and roster.is_valid else [],
         "roster_uploads": list(app.roster_uploads.all()[:10]) if roster else [],
-        "timeline": _timeline(app),
+        "timeline": masked_history(app),
         "person_label": _person_label(app),
         "reasons": [materials.REJECTION_REASONS.get(r, r) for r in app.decision_reasons],
         "outcome": kind_spec.outcome_lines(app),
@@ -165,66 +164,21 @@ def _detail_context(request, app: Application, **forms) -> dict:
     return context
 
 
-ACTION_LABELS = {  # lazy: read in the language of each request
-    "enrollment.application.created": gettext_lazy("Case taken in"),
-    "enrollment.application.materials_checked": gettext_lazy("Materials checked"),
-    "enrollment.application.roster_uploaded": gettext_lazy("Staff list uploaded"),
-    "enrollment.application.roster_refused": gettext_lazy("Staff list refused unread"),
-    "enrollment.application.submitted": gettext_lazy("Submitted"),
-    "enrollment.application.notice_issued": gettext_lazy("One-time notice issued"),
-    "enrollment.application.resubmitted": gettext_lazy("Resubmitted"),
-    "enrollment.application.review_started": gettext_lazy("Review started"),
-    "enrollment.application.approved": gettext_lazy("Approved"),
-    "enrollment.application.rejected": gettext_lazy("Rejected"),
-    "enrollment.application.registered": gettext_lazy("Applied to the register"),
-    "enrollment.application.overdue_reported": gettext_lazy("Reported overdue to the problem ledger"),
-}
-
-
-def _timeline(app: Application) -> list[dict]:
-    """The case's audit entries in words (no raw payloads: they hold full identity numbers)."""
-    out = []
-    for e in object_history(app):
-        after, before = e.after or {}, e.before or {}
-        detail = ""
-        if e.action.endswith("materials_checked"):
-            detail = "; ".join(f"{materials.material_label(code)}: {_state_label(v[0])}"
-                               for code, v in after.items())
-        elif e.action.endswith("roster_refused"):
-            detail = f"{after.get('file', '')} ({after.get('code', 'too_large')})"
-        elif e.action.endswith("roster_uploaded"):
-            detail = _("%(file)s, %(rows)s rows, %(errors)s errors") % {
-                "file": after.get("file", ""), "rows": after.get("rows", "–"), "errors": after.get("errors", "–")}
-        elif "status" in after and "status" in before:
-            detail = f"{_status_label(before['status'])} → {_status_label(after['status'])}"
-        out.append({"at": e.at, "actor": e.actor_name, "label": ACTION_LABELS.get(e.action, e.action),
-                    "detail": detail, "note": after.get("note", "") if "status" in after else ""})
-    return out
-
-
-def _state_label(value) -> str:
-    try:
-        return str(Material.State(value).label)
-    except ValueError:
-        return str(value)
-
-
-def _status_label(value) -> str:
-    try:
-        return str(Status(value).label)
-    except ValueError:
-        return str(value)
-
-
 def _back(app_or_pk):
     pk = getattr(app_or_pk, "pk", app_or_pk)
     return redirect(reverse("enrollment:application_detail", args=[pk]))
 
 
+_CODE = re.compile(r"[a-z][a-z0-9_]*")
+
+
 def _error(request, exc: DomainError) -> None:
     messages.error(request, str(exc.message))
     for e in exc.errors:
-        where = " ".join(str(x) for x in (e.get("line") or e.get("row") or "", e.get("column") or "") if x)
+        column = e.get("column") or ""
+        if _CODE.fullmatch(column):  # a field's code ("id_number"): the message names the field itself
+            column = ""
+        where = " ".join(str(x) for x in (e.get("line") or e.get("row") or "", column) if x)
         messages.error(request, f"{where}: {e['message']}" if where else str(e["message"]))
 
 

@@ -14,7 +14,6 @@ from datetime import date
 from functools import wraps
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
@@ -101,11 +100,25 @@ HTMX_STOP_POLLING = 286  # htmx stops an `every 2s` trigger on this status (and 
 
 
 def _shown(column: str, value):
-    """A coded value as a page shows it: its label and the code the agency wrote (ACTIVE → 正常 (ACTIVE))."""
+    """A coded value as a page shows it: by its label (ACTIVE → 正常参保); a value that is no code of
+    ours is data, shown as the agency wrote it."""
     choices = CODED.get(column)
     if choices is not None and value in choices.values:
-        return f"{choices(value).label} ({value})"
+        return choices(value).label
     return value
+
+
+def _reasons(reason: str) -> list[tuple[str, str]]:
+    """An invalid row's reasons as (column label, words): the column by its name on the page."""
+    return [(FIELD_LABELS.get(column, _("Identity number") if column == "id_number" else column) if column else "",
+             words) for column, words in reason_words(reason)]
+
+
+def discrepancy_words(d: Discrepancy) -> dict:
+    """A discrepancy's field, values and reasons as a page shows them (labels, numbers masked)."""
+    return {"field": FIELD_LABELS.get(d.field, d.field), "reasons": _reasons(d.reason),
+            "our_value": _shown(d.field or "status", mask_numbers_in(d.our_value)),
+            "agency_value": _shown(d.field, mask_numbers_in(d.agency_value))}
 
 
 def _may(user, action: str) -> bool:
@@ -154,7 +167,6 @@ def _render_run_list(request, form, status=200):
     return render(request, "enrollment/reconciliation/run_list.html", {
         "page_obj": page, "rows": [_run_row(r, in_progress) for r in page],
         "chart": trend_chart(runs_for_chart(CHART_RUNS)), "kinds": Kind.choices, "form": form,
-        "drop_dir": settings.AGENCY_DROP_DIR,
     }, status=status)
 
 
@@ -199,7 +211,7 @@ def run_detail(request, pk):
                "change": kind_counts(run.counts)[kind] - before[kind] if before else None}
               for kind, label in Kind.choices]
     recorded = {k: v for k, v in (run.timings or {}).items() if k not in ("total", "parsed_in_python")}
-    timings = [(phase, PHASES.get(phase, ""), recorded[phase])
+    timings = [(phase, PHASES.get(phase, _("Another step")), recorded[phase])
                for phase in sorted(recorded, key=lambda p: (list(PHASES).index(p) if p in PHASES else 99, p))]
     in_progress = reconciliation_in_progress()
     state = shown_status(run.status, in_progress)
@@ -213,6 +225,7 @@ def run_detail(request, pk):
         "attempts": [{"a": a, "state_label": Status(shown_status(a.status, in_progress)).label,
                       "badge": RUN_BADGES.get(shown_status(a.status, in_progress), ""),
                       "by": None if is_system(a.triggered_by) else a.triggered_by} for a in attempts],
+        "history": masked_history(run),
     })
 
 
@@ -280,7 +293,7 @@ def _discrepancy_row(d: Discrepancy, today: date) -> dict:
         "obj": d, "id_masked": mask_id_number(d.id_number), "field": FIELD_LABELS.get(d.field, d.field),
         "our_value": _shown(d.field or "status", mask_numbers_in(d.our_value)),
         "agency_value": _shown(d.field, mask_numbers_in(d.agency_value)),
-        "reasons": reason_words(d.reason), "age": (today - d.first_seen).days, "state": state,
+        "reasons": _reasons(d.reason), "age": (today - d.first_seen).days, "state": state,
         "badge": badge, "state_label": label,
     }
 
@@ -321,7 +334,7 @@ def _back(request) -> str:
 def _failure_text(d: Discrepancy | None, pk: int, reason: str) -> str:
     if d is None:
         return _("Discrepancy #%(id)s: %(reason)s") % {"id": pk, "reason": reason}
-    what = f"{d.get_kind_display()} {mask_id_number(d.id_number)} {d.field}".strip()
+    what = f"{d.get_kind_display()} {mask_id_number(d.id_number)} {d.get_field_display() if d.field else ''}".strip()
     return _("Discrepancy #%(id)s (%(what)s): %(reason)s") % {"id": pk, "what": what, "reason": reason}
 
 
@@ -407,7 +420,7 @@ def discrepancy_detail(request, pk):
     state = discrepancy_state(d)
     return render(request, "enrollment/reconciliation/discrepancy_detail.html", {
         "d": d, "id_masked": mask_id_number(d.id_number), "person": person, "comparison": _comparison(d, person),
-        "field_label": FIELD_LABELS.get(d.field, d.field), "reasons": reason_words(d.reason),
+        "field_label": FIELD_LABELS.get(d.field, d.field), "reasons": _reasons(d.reason),
         "our_value": _shown(d.field or "status", mask_numbers_in(d.our_value)),
         "agency_value": _shown(d.field, mask_numbers_in(d.agency_value)),
         "state": state, "badge": STATE_BADGES[state][0], "state_label": STATE_BADGES[state][1],

@@ -35,7 +35,6 @@ from ..selectors.register import (
     employer_matches_capped,
     employer_staff,
     employers_visible_to,
-    mask_numbers_in,
     masked_history,
     parse_person_query,
     partial_number_hidden,
@@ -45,6 +44,7 @@ from ..selectors.register import (
     staff_counts,
 )
 from ..services.people import record_register_export, reveal_id_number
+from .reconciliation import discrepancy_words
 
 PAGE_SIZE = 50
 PERSON_EXPORT_HEADERS = (_("Name"), _("Identity number (masked)"), _("Gender"), _("Birth date"),
@@ -200,9 +200,7 @@ def _render_person(request, person: Person, revealed: str = ""):
                                             f"/enrollment/applications/{a.pk}/")}
                     for a in overview["applications"]]
     discrepancies = [{"obj": d, "url": _link("enrollment:discrepancy_detail", d.pk,
-                                             f"/enrollment/discrepancies/{d.pk}/"),
-                      "our_value": mask_numbers_in(d.our_value), "agency_value": mask_numbers_in(d.agency_value),
-                      "reason": mask_numbers_in(d.reason)}
+                                             f"/enrollment/discrepancies/{d.pk}/"), **discrepancy_words(d)}
                      for d in overview["discrepancies"]]
     context = {
         "person": person, "id_number_masked": mask_id_number(person.id_number), "revealed": revealed,

@@ -213,8 +213,9 @@ def test_the_whole_case_through_the_pages(client_for, clerk, reviewer, case):
     case.refresh_from_db()
     assert case.status == Status.REGISTERED  # approved and applied to the register in one step
     page = c.get(url("application_detail", case.pk)).content.decode()
-    for label in ("Case taken in", "One-time notice issued", "Resubmitted", "Approved", "Applied to the register"):
-        assert label in page
+    for said in ("took in the case", "issued the one-time notice", "the missing materials were brought",
+                 "approved the case", "applied the case to the register"):
+        assert said in page
 
 
 def case_letter(app):

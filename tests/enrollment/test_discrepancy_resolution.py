@@ -231,7 +231,7 @@ def test_a_discrepancy_someone_else_closed_meanwhile_is_reported_not_redone(nigh
     response = bulk(english(client_for(clerk)), [night["name"], night["invalid"]], Resolution.KEEP_OURS)
     assert messages_of(response) == [
         "Keep ours and report back: 1 discrepancy done.", "1 could not be done:",
-        f"Discrepancy #{night['name'].pk} (Field differs {NAME[:4]}**********{NAME[-4:]} name): "
+        f"Discrepancy #{night['name'].pk} (Field differs {NAME[:4]}**********{NAME[-4:]} Name): "
         "This discrepancy is “Closed”: it can no longer change.",
     ]
     assert fresh(night["name"]).resolved_by == reviewer

@@ -276,7 +276,7 @@ def test_the_supervisors_home_shows_the_ledgers_counts(supervisor, clerk, client
 
 
 def test_the_system_user_is_named_as_the_system(django_user_model, english):
-    from supervision.selectors import staff_name
+    from core.system import staff_name
 
     job = django_user_model.objects.create_user(username="system", first_name="System", is_active=False)
     assert staff_name(job) == "The system"

@@ -36,7 +36,7 @@ def escalate_aged(*, actor, on: date, days: int | None = None) -> int:
             {
                 "source_key": source_key(d.id), "source_app": "enrollment", "category": CATEGORY,
                 "title": _("Discrepancy with the agency open for %(days)d days: %(kind)s %(field)s")
-                % {"days": (on - d.first_seen).days, "kind": d.get_kind_display(), "field": d.field},
+                % {"days": (on - d.first_seen).days, "kind": d.get_kind_display(), "field": d.get_field_display()},
                 "description": _("First seen %(first)s, still open on %(date)s.")
                 % {"first": d.first_seen.isoformat(), "date": on.isoformat()},
                 "responsible_unit": _("Enrollment section"),

@@ -51,7 +51,8 @@ def escalate_discrepancy(*, actor, discrepancy: Discrepancy, note: str = "",
     d = move.obj
     problem, _created = report_problem(
         source_key=source_key(d.pk), source_app="enrollment", category=CATEGORY, actor=actor,
-        title=_("Discrepancy with the agency: %(kind)s %(field)s") % {"kind": d.get_kind_display(), "field": d.field},
+        title=_("Discrepancy with the agency: %(kind)s %(field)s") % {"kind": d.get_kind_display(),
+                                                                      "field": d.get_field_display()},
         description=note or _("Escalated by a clerk."), responsible_unit=_("Enrollment section"),
         link=f"/enrollment/discrepancies/{d.pk}/",
     )

@@ -20,7 +20,7 @@ BACKFILL_ATTEMPTS = """
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('enrollment', '0006_discrepancy_status'),
+        ('enrollment', '0007_search_indexes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
