@@ -47,8 +47,9 @@ def _resolve_discrepancies(users) -> None:
                  for kind in Kind.values}
     assert all(open_ones.values()), "the demo nights plant a discrepancy of every kind"
     clerk, senior = users["clerk"], users["senior"]
-    recon.take_agency_value(actor=senior, discrepancy=open_ones[Kind.MISSING_LOCAL][0], note="经办机构数据为准")
-    recon.take_agency_value(actor=senior, discrepancy=open_ones[Kind.FIELD_MISMATCH][0])
+    taken = [open_ones[Kind.MISSING_LOCAL][0], open_ones[Kind.FIELD_MISMATCH][0]]
+    proposed = recon.propose_take_agency(actor=clerk, chosen={d.pk: d.version for d in taken}, note="经办机构数据为准")
+    recon.confirm_proposal(actor=senior, proposal=proposed.proposal)  # the second person
     recon.keep_our_value(actor=clerk, discrepancy=open_ones[Kind.MISSING_AGENCY][0], note="本系统记录正确")
     recon.escalate_discrepancy(actor=clerk, discrepancy=open_ones[Kind.INVALID_ROW][0], note="请稽查核实")
     recon.escalate_discrepancy(actor=clerk, discrepancy=open_ones[Kind.FIELD_MISMATCH][1])
