@@ -41,7 +41,7 @@ def _sql() -> tuple[str, list, list]:
           WHERE g.user_id = u.id AND ap.codename = '{codename}' AND ct.app_label = '{app_label}'
           ORDER BY p.code LIMIT 1) p ON true
         WHERE t.key = %s
-    """
+    """  # noqa: S608 (constants and model metadata only; values are parameters)
     return sql, [f.attname for f in user_fields], [f.attname for f in provider_fields]
 
 

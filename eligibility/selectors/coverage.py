@@ -98,7 +98,7 @@ CROSS JOIN LATERAL (SELECT sum(f.fund_amount) AS fund, sum(f.large_expense_amoun
                       FROM eligibility_fundpayment f WHERE f.person_id = p.id AND f.year = %(year)s) y
 CROSS JOIN (SELECT count(*) AS versions, max(updated_at) AS updated FROM eligibility_policyversion) v
 WHERE p.id_number = %(id_number)s
-"""
+"""  # noqa: S608 (constants and model metadata only; values are parameters)
 
 
 @dataclass(frozen=True, slots=True)
