@@ -34,5 +34,5 @@ RUN useradd --system --uid 1000 --home-dir /app --shell /usr/sbin/nologin app \
 USER app
 
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--timeout", "120", \
+CMD ["gunicorn", "config.wsgi:application", "--config", "gunicorn.conf.py", "--bind", "0.0.0.0:8000", "--timeout", "120", \
      "--access-logfile", "-", "--error-logfile", "-"]

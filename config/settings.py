@@ -273,3 +273,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"pgserver": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
+
+# The coverage check's lookup log (eligibility.services.coverage): each INSERT commits without waiting
+# for the WAL to reach the disk (synchronous_commit off for that one statement), which takes the disk's
+# flush (~4 ms here) off every lookup; a crash of the database server may lose the last fraction of a
+# second of lookups, never leave a half-written one. True: wait for the flush like every other write.
+COVERAGE_LOG_DURABLE = env.bool("COVERAGE_LOG_DURABLE", default=False)

@@ -182,8 +182,15 @@ _PROVIDER_OF_USER = """
 """
 
 
+_UNREAD = object()
+
+
 def provider_of_user(user) -> Provider | None:
     """The provider a provider user belongs to (its one per-user grant, as providers_visible_to counts
-    them), in one light query: the coverage check asks it on every lookup."""
+    them), in one light query: the coverage check asks it on every lookup (core.authentication
+    reads it with the token and keeps it on the user object for the request)."""
+    cached = getattr(user, "_provider_of_user", _UNREAD)
+    if cached is not _UNREAD:
+        return cached
     app_label, codename = PERMISSION.split(".")
     return next(iter(Provider.objects.raw(_PROVIDER_OF_USER, [user.pk, codename, app_label])), None)

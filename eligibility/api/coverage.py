@@ -12,10 +12,12 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from stdnum.cn import ric
 
+from core.authentication import TokenUserAuthentication
 from core.errors import ValidationFailed
 
 from ..permissions import access_coverage
@@ -156,8 +158,81 @@ class CoverageSerializer(serializers.Serializer):
     benefits = BenefitsSerializer(allow_null=True)
 
 
+# The answer as CoverageSerializer renders it, without building the serializer's fields on every
+# lookup (a third of the request's time): the same fields' to_representation, built once.
+# tests/eligibility/test_coverage_api.py holds the two to the same output.
+_DAY, _INT = serializers.DateField(), serializers.IntegerField()
+_MONEY12 = serializers.DecimalField(max_digits=12, decimal_places=2)
+_MONEY14 = serializers.DecimalField(max_digits=14, decimal_places=2)
+_PERCENT = serializers.DecimalField(max_digits=5, decimal_places=2)
+
+
+def _or_none(field, value):
+    return None if value is None else field.to_representation(value)
+
+
+def _strings(values) -> list:
+    return [str(v) for v in values]
+
+
+def _rendered_benefits(b: dict) -> dict:
+    provider = b["provider"]
+    return {
+        "insurance_type": str(b["insurance_type"]), "visit_type": str(b["visit_type"]),
+        "provider": None if provider is None else {
+            "code": str(provider["code"]), "name": str(provider["name"]), "level": _INT.to_representation(
+                provider["level"]), "area": str(provider["area"])},
+        "rated_as": None if b["rated_as"] is None else str(b["rated_as"]),
+        "deductible": _or_none(_MONEY12, b["deductible"]),
+        "ratio_percent": _or_none(_PERCENT, b["ratio_percent"]),
+        "base_ratio_percent": _or_none(_PERCENT, b["base_ratio_percent"]),
+        "adjustments": _strings(b["adjustments"]), "explanation": str(b["explanation"]),
+        "fund_cap_remaining": _or_none(_MONEY14, b["fund_cap_remaining"]),
+        "large_expense_cap_remaining": _or_none(_MONEY14, b["large_expense_cap_remaining"]),
+        "referrals": [{
+            "number": str(r["number"]), "approved_on": _DAY.to_representation(r["approved_on"]),
+            "begin_by": _DAY.to_representation(r["begin_by"]),
+            "follow_up_until": _DAY.to_representation(r["follow_up_until"]),
+            "first_used_on": _or_none(_DAY, r["first_used_on"]), "provider_codes": _strings(r["provider_codes"]),
+            "applies_here": r["applies_here"]} for r in b["referrals"]],
+        "residence_elsewhere": [{
+            "number": str(r["number"]), "valid_from": _DAY.to_representation(r["valid_from"]),
+            "valid_to": _or_none(_DAY, r["valid_to"]), "provider_codes": _strings(r["provider_codes"]),
+            "applies_here": r["applies_here"]} for r in b["residence_elsewhere"]],
+        "special_diseases": [{
+            "number": str(r["number"]), "valid_from": _DAY.to_representation(r["valid_from"]),
+            "valid_to": _or_none(_DAY, r["valid_to"]),
+            "diagnosis_categories": _strings(r["diagnosis_categories"])} for r in b["special_diseases"]],
+    }
+
+
+def render_answer(body: dict) -> dict:
+    """CoverageSerializer(body).data, as plain dicts and lists."""
+    policy, reason = body["policy"], body.get("reason")
+    data = {
+        "covered": bool(body["covered"]),
+        "policy": None if policy is None else {
+            "id": _INT.to_representation(policy["id"]), "name": str(policy["name"]),
+            "insurance_type": str(policy["insurance_type"]),
+            "effective_from": _DAY.to_representation(policy["effective_from"]),
+            "effective_to": _or_none(_DAY, policy["effective_to"])},
+        "measures": [{"code": str(m["code"]), "valid_to": _or_none(_DAY, m["valid_to"])} for m in body["measures"]],
+    }
+    if reason is not None:
+        data["reason"] = {"code": str(reason["code"]), "message": str(reason["message"])}
+        if "status" in reason:
+            data["reason"]["status"] = None if reason["status"] is None else str(reason["status"])
+    data["benefits"] = None if body["benefits"] is None else _rendered_benefits(body["benefits"])
+    return data
+
+
 class Coverage(APIView):
-    """Is a person covered on a date? Any provider may ask about any person; every lookup is logged."""
+    """Is a person covered on a date? Any provider may ask about any person; every lookup is logged.
+
+    A provider's token is read with its user, roles and provider in one query (core.authentication);
+    the office's staff may use their session."""
+
+    authentication_classes = [TokenUserAuthentication, SessionAuthentication]
 
     @extend_schema(
         operation_id="eligibility_coverage",
@@ -186,7 +261,7 @@ class Coverage(APIView):
                                        errors=[{"column": "provider_code",
                                                 "message": PARAMETER_MESSAGES["provider_code"]}])
         answer = coverage_answer(query, provider)
-        data = CoverageSerializer(answer.body).data
+        data = render_answer(answer.body)
         answer.body = data
         log_coverage_lookup(actor=request.user, provider=provider, query=query, answer=answer)
         return Response(data)

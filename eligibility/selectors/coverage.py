@@ -2,9 +2,10 @@
 log of lookups for a person's page.
 
 `covered` is the status in force on the date (enrollment's history: the latest change on or
-before it) being ACTIVE; a penalty does not change it. The answer is read in a constant number of
-queries whatever the person's history: the person with their status on the date, their
-registrations valid on the date, the policy in force.
+before it) being ACTIVE; a penalty does not change it. The answer is read in one query whatever
+the person's history: the person with their status on the date, their registrations valid on the
+date, the year's fund payments and the policy versions' stamp (the book itself is kept in the
+process).
 """
 
 from dataclasses import dataclass
@@ -15,22 +16,15 @@ from django.utils.translation import gettext as _
 
 from core.models import Provider
 from enrollment.models import PersonStatus
-from enrollment.selectors import persons_with_status_on
 
-from ..calculation import HUNDRED, Episode, Policy, Reason, calculate, explain
-from ..models import CoverageLookup, Registration
+from ..calculation import HUNDRED, ZERO, Episode, Policy, Reason, YearToDate, calculate, explain
+from ..models import CoverageLookup
 from ..models.registrations import RegistrationKind
 from .catalogue import diagnosis_category
-from .ledger import year_to_date
 from .policies import policy_book
-from .registrations import (
-    REFERRAL_BEGIN_MONTHS,
-    REFERRAL_FOLLOW_UP_MONTHS,
-    add_months,
-    registrations_valid_on,
-)
+from .registrations import REFERRAL_BEGIN_MONTHS, REFERRAL_FOLLOW_UP_MONTHS, add_months
 
-__all__ = ["CoverageQuery", "coverage_answer", "lookups_of", "provider_by_code"]
+__all__ = ["CoverageQuery", "coverage_answer", "lookups_of", "person_on", "provider_by_code"]
 
 # The reasons of step 5 that adjust the ratio out of area (or say why not).
 RATIO_REASONS = (Reason.SPECIAL_REGISTERED, Reason.SPECIAL_NOT_REGISTERED, Reason.OUT_OF_AREA_EMERGENCY,
@@ -77,17 +71,91 @@ def _reason(code: str, status: str | None = None) -> dict:
     return {"code": code, "message": messages[code]}
 
 
+# The person with everything the answer reads, in one statement (spec/claims-upload.md's coverage row):
+# the status in force on the date (enrollment's rule, as persons_with_status_on: the latest change on
+# or before it, from status_change_in_force_idx), the registrations valid on the date
+# (registrations.valid_on, from registration_person_idx; a referral's window is PostgreSQL's
+# `approved_on + n months`, as AddMonths), the year's fund payments (fund_payment_year_to_date_idx,
+# an index-only scan) and the policy versions' stamp (_PolicyBookCache). tests/eligibility/
+# test_coverage_sql.py holds it to registrations_valid_on and persons_with_status_on.
+_COVERAGE_SQL = f"""
+SELECT p.id, p.insurance_type,
+  (SELECT s.status FROM enrollment_statuschange s WHERE s.person_id = p.id AND s.status_date <= %(on)s
+    ORDER BY s.status_date DESC, s.id DESC LIMIT 1),
+  (SELECT json_agg(json_build_array(r.kind, r.number, r.measure, r.approved_on, r.valid_from, r.valid_to,
+                                    r.first_used_on, r.provider_codes, r.diagnosis_categories)
+                   ORDER BY r.kind, r.number)
+     FROM eligibility_registration r
+    WHERE r.person_id = p.id AND r.status = 'ACTIVE' AND (
+      (r.kind <> 'REFERRAL' AND r.valid_from <= %(on)s AND (r.valid_to IS NULL OR r.valid_to >= %(on)s))
+      OR (r.kind = 'REFERRAL' AND r.approved_on <= %(on)s AND (
+          CAST(r.approved_on + INTERVAL '1 month' * {REFERRAL_BEGIN_MONTHS} AS date) >= %(on)s
+          OR (r.first_used_on IS NOT NULL
+              AND CAST(r.approved_on + INTERVAL '1 month' * {REFERRAL_FOLLOW_UP_MONTHS} AS date) >= %(on)s))))),
+  y.fund, y.large_expense, v.versions, v.updated
+FROM enrollment_person p
+CROSS JOIN LATERAL (SELECT sum(f.fund_amount) AS fund, sum(f.large_expense_amount) AS large_expense
+                      FROM eligibility_fundpayment f WHERE f.person_id = p.id AND f.year = %(year)s) y
+CROSS JOIN (SELECT count(*) AS versions, max(updated_at) AS updated FROM eligibility_policyversion) v
+WHERE p.id_number = %(id_number)s
+"""  # noqa: S608 (constants and model metadata only; values are parameters)
+
+
+@dataclass(frozen=True, slots=True)
+class ValidRegistration:
+    """A registration valid on the date, as the coverage check reads it (the fields of Registration it uses)."""
+
+    kind: str
+    number: str
+    measure: str
+    approved_on: date
+    valid_from: date | None
+    valid_to: date | None
+    first_used_on: date | None
+    provider_codes: list
+    diagnosis_categories: list
+
+
+def _day(value: str | None) -> date | None:
+    return None if value is None else date.fromisoformat(value)
+
+
+@dataclass(frozen=True, slots=True)
+class PersonOnDate:
+    pk: int
+    insurance_type: str
+    status_on: str | None
+    registrations: list
+    year_to_date: YearToDate
+
+
+def person_on(query: CoverageQuery) -> tuple[PersonOnDate | None, tuple | None]:
+    """The person with their status on the date, registrations valid on it and the year's payments,
+    and the policy versions' stamp, in one query; (None, None) for an unknown identity number."""
+    with connection.cursor() as cur:
+        cur.execute(_COVERAGE_SQL, {"on": query.on, "year": query.on.year, "id_number": query.id_number})
+        row = cur.fetchone()
+    if row is None:
+        return None, None
+    pk, insurance_type, status_on, registrations, fund, large_expense, versions, updated = row
+    registrations = [ValidRegistration(kind, number, measure, _day(approved), _day(valid_from), _day(valid_to),
+                                       _day(first_used), codes or [], categories or [])
+                     for kind, number, measure, approved, valid_from, valid_to, first_used, codes, categories
+                     in registrations or ()]
+    ytd = YearToDate(ZERO if fund is None else fund, ZERO if large_expense is None else large_expense)
+    return PersonOnDate(pk, insurance_type, status_on, registrations, ytd), (versions, updated)
+
+
 def coverage_answer(query: CoverageQuery, provider: Provider | None) -> Answer:
-    """What the coverage check answers for this person on this date at this provider."""
-    person = (persons_with_status_on(query.on).filter(id_number=query.id_number)
-              .only("id", "insurance_type").first())  # with its status in force on the date, one query
+    """What the coverage check answers for this person on this date at this provider (one query)."""
+    person, stamp = person_on(query)
     if person is None:
         return Answer(None, {"covered": False, "policy": None, "measures": [], "reason": _reason(NOT_REGISTERED),
                              "benefits": None})
-    registrations = list(registrations_valid_on(person.pk, query.on))
+    registrations = person.registrations
     measures = [{"code": r.measure, "valid_to": r.valid_to} for r in registrations
                 if r.kind == RegistrationKind.PENALTY]
-    policy = policy_in_force_for(person.insurance_type, query.on)
+    policy = _policies.on(person.insurance_type, query.on, stamp)
     body = {"covered": person.status_on == PersonStatus.ACTIVE, "policy": _policy(policy), "measures": measures}
     if not body["covered"]:
         body["reason"] = _reason(NOT_YET_INSURED) if person.status_on is None else _reason(NOT_ACTIVE,
@@ -113,10 +181,13 @@ class _PolicyBookCache:
     def __init__(self):
         self.stamp, self.book = None, None
 
-    def on(self, insurance_type: str, day: date) -> PolicyInForce | None:
-        with connection.cursor() as cur:
-            cur.execute("SELECT count(*), max(updated_at) FROM eligibility_policyversion")
-            stamp = (connection.alias, connection.settings_dict["NAME"], *cur.fetchone())
+    def on(self, insurance_type: str, day: date, stamp: tuple | None = None) -> PolicyInForce | None:
+        """The version in force; `stamp` (count, latest updated_at) when the caller read it already."""
+        if stamp is None:
+            with connection.cursor() as cur:
+                cur.execute("SELECT count(*), max(updated_at) FROM eligibility_policyversion")
+                stamp = cur.fetchone()
+        stamp = (connection.alias, connection.settings_dict["NAME"], *stamp)
         if stamp != self.stamp:
             self.book, self.stamp = policy_book(), stamp
         for start, end, snapshot in self.book.snapshots.get(insurance_type, ()):
@@ -140,7 +211,7 @@ def _policy(policy: PolicyInForce | None) -> dict | None:
             "effective_to": policy.effective_to}
 
 
-def _applies_at(registration: Registration, provider: Provider | None) -> bool | None:
+def _applies_at(registration: ValidRegistration, provider: Provider | None) -> bool | None:
     return None if provider is None else provider.code in registration.provider_codes
 
 
@@ -161,7 +232,7 @@ def _rate(query: CoverageQuery, person, provider: Provider | None, registrations
         referral_valid=any(r.kind == RegistrationKind.REFERRAL and _applies_at(r, provider) for r in registrations),
         chosen_provider=any(r.kind == RegistrationKind.RESIDENCE_ELSEWHERE and _applies_at(r, provider)
                             for r in registrations))
-    result = calculate(policy.snapshot, year_to_date(person_id=person.pk, year=query.on.year), episode, [])
+    result = calculate(policy.snapshot, person.year_to_date, episode, [])
     ratio_step = next(step for step in explain(result) if step.code == "ratio")
     return {
         "rated_as": result.rated_as, "deductible": result.policy_deductible,
