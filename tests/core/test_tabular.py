@@ -230,13 +230,13 @@ def test_twelve_million_shared_strings_are_refused_quickly_in_little_memory(decl
     data = _bomb(declare)
     assert len(data) < 500 * 1024
     tracemalloc.start()
-    started = time.monotonic()
+    started = time.process_time()  # CPU time: a busy machine must not fail it, an unbounded reader must
     try:
         error = refused(data, name="bomb.xlsx", limits=Limits(max_shared_strings=200_000))
     finally:
         _size, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
-    assert time.monotonic() - started < 10
+    assert time.process_time() - started < 10
     assert peak < 64 * 2**20
     assert error.code == "too_many_strings"
     assert error.message == ("The workbook declares 12,000,000 distinct texts, more than the 200,000 a file may "
@@ -246,9 +246,9 @@ def test_twelve_million_shared_strings_are_refused_quickly_in_little_memory(decl
 
 def test_a_sheet_of_millions_of_empty_cells_is_refused_at_the_cell_limit():
     data = wb.cells_bomb(20_000_000)
-    started = time.monotonic()
+    started = time.process_time()  # CPU time: a busy machine must not fail it, an unbounded reader must
     error = refused(data, name="cells.xlsx", columns=STAFF, limits=Limits(max_cells=300_000))
-    assert time.monotonic() - started < 10
+    assert time.process_time() - started < 10
     assert error.code == "too_many_cells"
     assert error.message == ("The sheet holds more than 300,000 cells (empty ones included): it is refused. Copy "
                              "the data to a new sheet and save that.")
