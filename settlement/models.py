@@ -79,6 +79,12 @@ class ClaimBatch(models.Model):
     claim_count = models.PositiveIntegerField(_("claims"), null=True, blank=True)
     error_count = models.PositiveIntegerField(_("errors"), default=0)
     total_claimed = models.DecimalField(_("total claimed"), max_digits=16, decimal_places=2, null=True, blank=True)
+    total_deducted = models.DecimalField(_("total deducted"), max_digits=16, decimal_places=2, null=True, blank=True)
+    total_fund = models.DecimalField(_("basic fund"), max_digits=16, decimal_places=2, null=True, blank=True)
+    total_large_expense = models.DecimalField(_("large-expense tier"), max_digits=16, decimal_places=2, null=True,
+                                              blank=True)
+    total_personal = models.DecimalField(_("personal"), max_digits=16, decimal_places=2, null=True, blank=True)
+    reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("claim batch")
@@ -163,6 +169,14 @@ class Claim(models.Model):
     line_count = models.PositiveIntegerField(_("lines"))
     total = models.DecimalField(_("total"), max_digits=16, decimal_places=2)
     first_row = models.PositiveIntegerField(help_text="The claim's first row in the uploaded file.")
+    # Filled by the review (settlement.services.review): what the findings take, and the benefit
+    # calculation on what remains (spec/benefit-calculation.md), with its inputs and steps.
+    deducted = models.DecimalField(_("deducted"), max_digits=16, decimal_places=2, null=True, blank=True)
+    fund_payable = models.DecimalField(_("basic fund"), max_digits=16, decimal_places=2, null=True, blank=True)
+    large_expense_payable = models.DecimalField(_("large-expense tier"), max_digits=16, decimal_places=2,
+                                                null=True, blank=True)
+    personal = models.DecimalField(_("personal"), max_digits=16, decimal_places=2, null=True, blank=True)
+    calculation = models.JSONField(_("calculation"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("claim")

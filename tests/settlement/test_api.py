@@ -57,7 +57,7 @@ def test_in_process_the_upload_answers_with_the_checked_status(clients, django_c
         response = _post(clients["provider_a"], json_bytes([line()]), name="upload.bin")
     assert response.status_code == 201
     detail = clients["provider_a"].get(f"{BASE}{response.json()['id']}/").json()
-    assert (detail["status"], detail["file_format"], detail["claim_count"]) == ("accepted", "json", 1)
+    assert (detail["status"], detail["file_format"], detail["claim_count"]) == ("reviewed", "json", 1)
 
 
 @pytest.mark.parametrize("who, status", [("provider_a", 201), ("provider_b", 201), ("auditor_a", 403),
@@ -149,7 +149,7 @@ def test_a_supervisor_sees_every_providers_batches(accepted_batch, supervisor, t
 
 def test_the_batch_shows_status_counts_and_totals(clients, accepted_batch):
     body = clients["provider_a"].get(f"{BASE}{accepted_batch.pk}/").json()
-    assert body["id"] == accepted_batch.pk and body["status"] == "accepted" and body["period"] == "2026-10"
+    assert body["id"] == accepted_batch.pk and body["status"] == "reviewed" and body["period"] == "2026-10"
     assert (body["line_count"], body["claim_count"], body["error_count"]) == (3, 2, 0)
     assert (body["total_claimed"], body["deducted"], body["fund_payable"], body["large_expense_payable"]) == (
         "75.00", "0.00", "0.00", "0.00")
@@ -192,7 +192,7 @@ def test_the_error_report_downloads_as_csv_with_formulas_made_harmless(clients, 
 def test_a_formula_like_value_is_stored_as_text(user_a, upload):
     attack = "=cmd|' /C calc'!A0"
     batch = upload(user_a, csv_bytes([line(patient_name=attack, department="+SUM(A1)")]))
-    assert batch.status == "accepted"
+    assert batch.status == "reviewed"
     claim = batch.claims.get()
     assert claim.patient_name == attack and claim.lines.get().department == "+SUM(A1)"
 

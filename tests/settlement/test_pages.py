@@ -28,7 +28,7 @@ def test_a_provider_uploads_on_the_page_and_sees_the_result_at_once(client_for, 
     batch = ClaimBatch.objects.get()
     assert response.status_code == 302 and response["Location"] == reverse("settlement:batch_detail", args=[batch.pk])
     page = client.get(response["Location"]).content.decode()
-    assert 'data-status="accepted"' in page and "3 lines in 2 claims accepted, 75.00 claimed." in page
+    assert 'data-status="reviewed"' in page and "3 lines in 2 claims accepted, 75.00 claimed." in page
     assert "C001" in page and "C002" in page and 'id="batch-claims"' in page
     listing = client.get(LIST).content.decode()
     assert batch.label in listing and "75.00" in listing and "Accepted" in listing
