@@ -234,13 +234,3 @@ def _calculation(result: Result, episode: Episode, before: YearToDate):
         "result": {k: _plain(v) for k, v in result._asdict().items()},
     })
 
-
-def result_of(calculation: dict) -> Result:
-    """The Result a stored calculation holds (for eligibility.calculation.explain)."""
-    values = dict(calculation["result"])
-    money_fields = {name for name, kind in Result.__annotations__.items() if "Decimal" in str(kind)}
-    for name in money_fields:
-        if values.get(name) is not None:
-            values[name] = Decimal(values[name])
-    values["reasons"] = tuple(values.get("reasons", ()))
-    return Result(**values)
