@@ -19,6 +19,7 @@ def test_the_demo_batch_is_reviewed_with_findings_and_a_second_run_adds_nothing(
     seed_eligibility(persons=6)
     with django_capture_on_commit_callbacks(execute=True):
         summary = seed_settlement(persons=6)
+    assert "reviewed" in summary
     batch = ClaimBatch.objects.get()
     assert batch.status == "reviewed", list(batch.errors.values_list("row", "column", "code", "value"))
     codes = set(Finding.objects.values_list("rule_code", flat=True))
