@@ -13,3 +13,4 @@ class SettlementConfig(AppConfig):
     # What settlement contributes to the kernel (core.registry).
     nav_entries = [NavEntry(_("Claim batches"), "settlement:batch_list", SETTLEMENT_READERS)]
     home_panels = [HomePanel("settlement/_home_panel.html", SETTLEMENT_READERS, "settlement.selectors.home_summary")]
+    demo_seed = "settlement.seed.seed_settlement"

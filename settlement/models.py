@@ -10,7 +10,7 @@ from pathlib import PurePath
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -79,6 +79,12 @@ class ClaimBatch(models.Model):
     claim_count = models.PositiveIntegerField(_("claims"), null=True, blank=True)
     error_count = models.PositiveIntegerField(_("errors"), default=0)
     total_claimed = models.DecimalField(_("total claimed"), max_digits=16, decimal_places=2, null=True, blank=True)
+    total_deducted = models.DecimalField(_("total deducted"), max_digits=16, decimal_places=2, null=True, blank=True)
+    total_fund = models.DecimalField(_("basic fund"), max_digits=16, decimal_places=2, null=True, blank=True)
+    total_large_expense = models.DecimalField(_("large-expense tier"), max_digits=16, decimal_places=2, null=True,
+                                              blank=True)
+    total_personal = models.DecimalField(_("personal"), max_digits=16, decimal_places=2, null=True, blank=True)
+    reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("claim batch")
@@ -163,6 +169,14 @@ class Claim(models.Model):
     line_count = models.PositiveIntegerField(_("lines"))
     total = models.DecimalField(_("total"), max_digits=16, decimal_places=2)
     first_row = models.PositiveIntegerField(help_text="The claim's first row in the uploaded file.")
+    # Filled by the review (settlement.services.review): what the findings take, and the benefit
+    # calculation on what remains (spec/benefit-calculation.md), with its inputs and steps.
+    deducted = models.DecimalField(_("deducted"), max_digits=16, decimal_places=2, null=True, blank=True)
+    fund_payable = models.DecimalField(_("basic fund"), max_digits=16, decimal_places=2, null=True, blank=True)
+    large_expense_payable = models.DecimalField(_("large-expense tier"), max_digits=16, decimal_places=2,
+                                                null=True, blank=True)
+    personal = models.DecimalField(_("personal"), max_digits=16, decimal_places=2, null=True, blank=True)
+    calculation = models.JSONField(_("calculation"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("claim")
@@ -222,3 +236,77 @@ class ClaimLine(models.Model):
 
     def __str__(self):
         return f"{self.claim_id}/{self.line_no}"
+
+
+class Finding(models.Model):
+    """What a review rule found on a claim of a batch (spec/review-rules.md): on one line, or on the whole
+    claim (line empty). The amount at issue is what the rule would take; what it does to the money is the
+    severity's (DEDUCT unless dismissed, REVIEW once upheld, INFO never). `explanation` is worded for the
+    provider's clerk, naming the figures; `detail` keeps those figures for pages in another language."""
+
+    class Severity(models.TextChoices):
+        DEDUCT = "DEDUCT", _("Deduct")
+        REVIEW = "REVIEW", _("Review")
+        INFO = "INFO", _("Information")
+
+    class Decision(models.TextChoices):
+        UPHELD = "UPHELD", _("Upheld")
+        DISMISSED = "DISMISSED", _("Dismissed")
+
+    batch = models.ForeignKey(ClaimBatch, on_delete=models.CASCADE, related_name="findings",
+                              db_index=False)  # finding_batch_idx leads with it
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="findings", db_index=False)
+    line = models.ForeignKey(ClaimLine, on_delete=models.CASCADE, related_name="findings", null=True, blank=True,
+                             db_index=False)
+    rule_code = models.CharField(_("rule"), max_length=40)
+    severity = models.CharField(_("severity"), max_length=6, choices=Severity.choices)
+    position = models.PositiveSmallIntegerField(help_text="The rule's place in the spec's table.")
+    amount_at_issue = models.DecimalField(_("amount at issue"), max_digits=16, decimal_places=2)
+    explanation = models.TextField(_("explanation"))
+    detail = models.JSONField(null=True, blank=True)
+    decision = models.CharField(_("decision"), max_length=10, choices=Decision.choices, blank=True,
+                                default="", db_default="")  # "": not decided yet
+
+    class Meta:
+        verbose_name = _("finding")
+        verbose_name_plural = _("findings")
+        constraints = [
+            models.UniqueConstraint(fields=["claim", "line", "rule_code"], nulls_distinct=False,
+                                    name="finding_once_per_rule"),
+            models.CheckConstraint(condition=Q(amount_at_issue__gte=0), name="finding_amount_not_negative"),
+        ]
+        indexes = [
+            models.Index(fields=["batch", "claim", "position", "id"], name="finding_batch_idx"),
+            models.Index(fields=["claim", "line"], name="finding_claim_idx"),
+            models.Index(fields=["line", "severity"], name="finding_line_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.rule_code} {self.claim_id}/{self.line_id or '-'}"
+
+
+class RuleSetting(models.Model):
+    """A review rule's parameters and on/off switch for a period (spec/review-rules.md: rule parameters
+    are data). The setting in force on a claim's admission date applies: effective_from on or before it,
+    effective_to empty or on or after it. Seeded by migration with the spec's values, every rule on;
+    changed only through settlement.services.rules (audited)."""
+
+    rule_code = models.CharField(_("rule"), max_length=40)
+    enabled = models.BooleanField(_("on"), default=True)
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    effective_from = models.DateField(_("effective from"))
+    effective_to = models.DateField(_("effective to"), null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("rule setting")
+        verbose_name_plural = _("rule settings")
+        constraints = [
+            models.UniqueConstraint(fields=["rule_code", "effective_from"], name="rule_setting_once_per_start"),
+            models.CheckConstraint(condition=Q(effective_to__isnull=True) | Q(effective_to__gte=F("effective_from")),
+                                   name="rule_setting_period_ordered"),
+        ]
+        ordering = ["rule_code", "effective_from"]
+
+    def __str__(self):
+        return f"{self.rule_code} {self.effective_from}"

@@ -1,13 +1,13 @@
 """Reads of claim batches, their claims and error reports, shared by the pages and the API (QuerySets)."""
 
 import django_filters
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from core.providers import providers_visible_to
 from core.roles import has_role
 
-from .models import BatchError, Claim, ClaimBatch
+from .models import BatchError, Claim, ClaimBatch, ClaimLine, Finding
 from .roles import SETTLEMENT_READERS
 
 
@@ -21,6 +21,16 @@ def batches_visible_to(user) -> QuerySet[ClaimBatch]:
 def batch_claims(batch: ClaimBatch) -> QuerySet[Claim]:
     """A batch's claims in claim_no order (unique within a provider: a stable order)."""
     return batch.claims.order_by("claim_no", "id")
+
+
+def batch_findings(batch: ClaimBatch) -> QuerySet[Finding]:
+    """A batch's findings by claim_no, then the spec's order of rules, then line; each with the physician
+    and department of its line (a whole-claim finding: of the claim's first line), in one query."""
+    first = ClaimLine.objects.filter(claim=OuterRef("claim")).order_by("position")
+    return (batch.findings.select_related("claim", "line")
+            .annotate(first_physician=Subquery(first.values("physician_code")[:1]),
+                      first_department=Subquery(first.values("department")[:1]))
+            .order_by("claim__claim_no", "position", "line__position", "id"))
 
 
 def batch_errors(batch: ClaimBatch) -> QuerySet[BatchError]:

@@ -27,14 +27,30 @@ STALLED_AFTER = timedelta(minutes=10)
 
 @shared_task(name="settlement.tasks.check_batch", **RETRY)
 def check_batch_task(batch_id: int) -> str:
-    """Check an uploaded batch; returns its status afterwards."""
+    """Check an uploaded batch and, once accepted, review it; returns its status afterwards."""
     from .models import ClaimBatch
-    from .services import check_batch
+    from .services import check_batch, review_batch
 
     batch = ClaimBatch.objects.filter(pk=batch_id).first()
     if batch is None:
         return "missing"
-    return check_batch(batch=batch).status
+    if batch.status == ClaimBatch.Status.RECEIVED:
+        batch = check_batch(batch=batch)
+    if batch.status == ClaimBatch.Status.ACCEPTED:
+        batch = review_batch(batch=batch)
+    return batch.status
+
+
+@shared_task(name="settlement.tasks.review_batch", **RETRY)
+def review_batch_task(batch_id: int) -> str:
+    """Review an accepted batch (again from the start if a worker was lost mid-review)."""
+    from .models import ClaimBatch
+    from .services import review_batch
+
+    batch = ClaimBatch.objects.filter(pk=batch_id).first()
+    if batch is None:
+        return "missing"
+    return review_batch(batch=batch).status
 
 
 @shared_task(name="settlement.tasks.recheck_received_batches", acks_late=True)
@@ -47,4 +63,9 @@ def recheck_received_batches() -> int:
                    .order_by("id").values_list("pk", flat=True))
     for batch_id in stalled:
         check_batch_task.delay(batch_id)
-    return len(stalled)
+    unreviewed = list(ClaimBatch.objects.filter(status=ClaimBatch.Status.ACCEPTED,
+                                                checked_at__lt=timezone.now() - STALLED_AFTER)
+                      .order_by("id").values_list("pk", flat=True))
+    for batch_id in unreviewed:
+        review_batch_task.delay(batch_id)
+    return len(stalled) + len(unreviewed)

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import DomainError, PermissionDenied, TooLarge, ValidationFailed
 
+from .calculations import steps
 from .checking.limits import too_large
 from .checking.messages import error_message
 from .checking.table import UnreadableFile
@@ -22,12 +23,13 @@ from .forms import BatchUploadForm
 from .models import ClaimBatch
 from .permissions import access_batch, access_batches, can_upload, provider_of
 from .reports import error_report_response
-from .selectors import BatchFilter, batch_claims, batch_errors, batches_visible_to
+from .selectors import BatchFilter, batch_claims, batch_errors, batch_findings, batches_visible_to
 from .services import DuplicateFile, upload_batch
 
 PAGE_SIZE = 25
 CLAIMS_PAGE_SIZE = 50
 ERRORS_SHOWN = 200
+FINDINGS_SHOWN = 200
 HTMX_STOP_POLLING = 286
 MULTIPART_OVERHEAD = 64 * 1024
 BADGES = {"received": "warn", "rejected": "danger", "accepted": "ok", "reviewed": "ok", "under_audit": "warn",
@@ -106,7 +108,19 @@ def batch_detail(request, pk):
         context["errors"] = [(e, error_message(e.code, e.column, e.value, e.detail)) for e in errors]
     elif batch.claim_count:
         context["claims"] = Paginator(batch_claims(batch), CLAIMS_PAGE_SIZE).get_page(request.GET.get("page"))
+        context["findings"] = list(batch_findings(batch)[:FINDINGS_SHOWN])
+        context["finding_count"] = batch.findings.count()
     return render(request, "settlement/batch_detail.html", context)
+
+
+@require_GET
+def claim_detail(request, pk, claim_id):
+    """A claim's calculation step by step (eligibility.calculation.explain) and its findings."""
+    batch = access_batch(request.user, pk)
+    claim = get_object_or_404(batch.claims, pk=claim_id)
+    findings = batch_findings(batch).filter(claim=claim)
+    return render(request, "settlement/claim_detail.html",
+                  {"batch": batch, "claim": claim, "steps": steps(claim.calculation), "findings": findings})
 
 
 @require_GET

@@ -21,7 +21,7 @@ def _fast_password_hashing(settings):
 
 @pytest.fixture(autouse=True)
 def _migration_data(request):
-    """The data migrations load (the working-day calendar, the demo policy, the disease classes) is there for every database test, even
+    """The data migrations load (the working-day calendar, the demo policy, the disease classes, the review rules' settings) is there for every database test, even
     after a transactional test earlier on the same worker flushed every table."""
     if request.node.get_closest_marker("django_db") is None and not DB_FIXTURES & set(request.fixturenames):
         yield
@@ -39,6 +39,10 @@ def _migration_data(request):
         importlib.import_module("eligibility.migrations.0002_seed_demo_policy").seed(apps, None)
     if not DiseaseClass.objects.exists():
         importlib.import_module("eligibility.migrations.0011_seed_disease_classes").seed(apps, None)
+    from settlement.models import RuleSetting
+
+    if not RuleSetting.objects.exists():
+        importlib.import_module("settlement.migrations.0004_findings_and_rule_settings").seed_rule_settings(apps, None)
     yield
 
 

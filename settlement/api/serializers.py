@@ -10,8 +10,9 @@ from rest_framework import serializers
 
 from core.masking import mask_id_number
 
+from ..calculations import steps
 from ..checking.messages import error_message
-from ..models import Claim, ClaimBatch
+from ..models import Claim, ClaimBatch, Finding
 
 ZERO = Decimal("0.00")
 MONEY = serializers.DecimalField(max_digits=16, decimal_places=2, allow_null=True)  # a decimal string or null
@@ -48,27 +49,38 @@ class BatchOut(serializers.Serializer):
     total_claimed = serializers.DecimalField(max_digits=16, decimal_places=2, allow_null=True,
                                              help_text="Sum of the lines' amounts; null unless accepted.")
     deducted = serializers.SerializerMethodField(allow_null=True, help_text=(
-        "Deducted by the review rules' findings: 0.00 until the rules run (next release); null unless accepted."))
+        "Deducted by the review rules' findings (DEDUCT not dismissed, REVIEW upheld): 0.00 until the review "
+        "has run; null unless accepted."))
     fund_payable = serializers.SerializerMethodField(allow_null=True, help_text=(
-        "The basic fund's part: 0.00 until the calculation runs (next release); null unless accepted."))
+        "The basic fund's part (sum of the claims' F): 0.00 until the review has run; null unless accepted."))
     large_expense_payable = serializers.SerializerMethodField(allow_null=True, help_text=(
-        "The large-expense tier's part: 0.00 until the calculation runs (next release); null unless accepted."))
+        "The large-expense tier's part (sum of the claims' G): 0.00 until the review has run; null unless "
+        "accepted."))
+    personal = serializers.SerializerMethodField(allow_null=True, help_text=(
+        "The patients' part: null until the review has run."))
     error_report = serializers.SerializerMethodField(allow_null=True, help_text="The error report as CSV, when rejected; else null.")
 
-    def _money(self, batch) -> Decimal | None:
-        return None if batch.total_claimed is None else ZERO
+    def _money(self, batch, field: str) -> Decimal | None:
+        if batch.total_claimed is None:
+            return None
+        value = getattr(batch, field)
+        return ZERO if value is None else value
 
     @extend_schema_field(MONEY)
     def get_deducted(self, batch) -> str | None:
-        return _decimal(self._money(batch))
+        return _decimal(self._money(batch, "total_deducted"))
 
     @extend_schema_field(MONEY)
     def get_fund_payable(self, batch) -> str | None:
-        return _decimal(self._money(batch))
+        return _decimal(self._money(batch, "total_fund"))
 
     @extend_schema_field(MONEY)
     def get_large_expense_payable(self, batch) -> str | None:
-        return _decimal(self._money(batch))
+        return _decimal(self._money(batch, "total_large_expense"))
+
+    @extend_schema_field(MONEY)
+    def get_personal(self, batch) -> str | None:
+        return _decimal(batch.total_personal)
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_error_report(self, batch) -> str | None:
@@ -99,28 +111,61 @@ class ClaimOut(serializers.Serializer):
     deducted = serializers.SerializerMethodField(allow_null=True, help_text=NOT_YET)
     fund_payable = serializers.SerializerMethodField(allow_null=True, help_text=NOT_YET + " The basic fund's part (F).")
     large_expense_payable = serializers.SerializerMethodField(allow_null=True, help_text=NOT_YET + " The large-expense tier (G).")
+    personal = serializers.SerializerMethodField(allow_null=True, help_text=NOT_YET + " The patient's part.")
     calculation = serializers.SerializerMethodField(allow_null=True, help_text=(
-        "The steps of the benefit calculation on what remains after the findings; null until the calculation "
-        "runs on the batch (next release)."))
+        "The benefit calculation on what remains after the findings: `policy_version_id`, its inputs "
+        "(`episode`, `year_to_date`), every figure (`result`) and `steps` (code, label, amount, reason) in the "
+        "request's language; null until the review has run on the batch."))
 
     def get_patient_id_number(self, claim) -> str:
         return mask_id_number(claim.patient_id_number)
 
     @extend_schema_field(MONEY)
     def get_deducted(self, claim) -> str | None:
-        return None
+        return _decimal(claim.deducted)
 
     @extend_schema_field(MONEY)
     def get_fund_payable(self, claim) -> str | None:
-        return None
+        return _decimal(claim.fund_payable)
 
     @extend_schema_field(MONEY)
     def get_large_expense_payable(self, claim) -> str | None:
-        return None
+        return _decimal(claim.large_expense_payable)
+
+    @extend_schema_field(MONEY)
+    def get_personal(self, claim) -> str | None:
+        return _decimal(claim.personal)
 
     @extend_schema_field(OpenApiTypes.OBJECT)
     def get_calculation(self, claim) -> dict | None:
-        return None
+        if not claim.calculation:
+            return None
+        return {**claim.calculation, "steps": steps(claim.calculation)}
+
+
+class FindingOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    rule_code = serializers.CharField(help_text="The rule's code in spec/review-rules.md.")
+    severity = serializers.ChoiceField(choices=Finding.Severity.choices)
+    claim_no = serializers.CharField(source="claim.claim_no")
+    line_no = serializers.SerializerMethodField(help_text="Null for a whole-claim finding.")
+    amount_at_issue = serializers.DecimalField(max_digits=16, decimal_places=2)
+    explanation = serializers.CharField(help_text="In the office's language, naming the figures.")
+    physician_code = serializers.SerializerMethodField()
+    department = serializers.SerializerMethodField()
+    decision = serializers.SerializerMethodField(help_text="UPHELD or DISMISSED; null until an auditor decides.")
+
+    def get_line_no(self, finding) -> str | None:
+        return finding.line.line_no if finding.line_id else None
+
+    def get_physician_code(self, finding) -> str:
+        return finding.line.physician_code if finding.line_id else (finding.first_physician or "")
+
+    def get_department(self, finding) -> str:
+        return finding.line.department if finding.line_id else (finding.first_department or "")
+
+    def get_decision(self, finding) -> str | None:
+        return finding.decision or None
 
 
 class BatchErrorOut(serializers.Serializer):

@@ -18,9 +18,17 @@ from ..checking.limits import too_large
 from ..models import ClaimBatch
 from ..permissions import access_batch, access_batches, provider_for_upload
 from ..reports import error_report_response
-from ..selectors import BatchFilter, batch_claims, batch_errors, batches_visible_to
+from ..selectors import BatchFilter, batch_claims, batch_errors, batch_findings, batches_visible_to
 from ..services import upload_batch
-from .serializers import BatchErrorOut, BatchIn, BatchOut, ClaimOut, DuplicateFileOut, SettlementErrorOut
+from .serializers import (
+    BatchErrorOut,
+    BatchIn,
+    BatchOut,
+    ClaimOut,
+    DuplicateFileOut,
+    FindingOut,
+    SettlementErrorOut,
+)
 
 TAG = ["settlement: claim batches"]
 MULTIPART_OVERHEAD = 64 * 1024  # the form's boundaries and the period field around the file
@@ -65,7 +73,8 @@ class BatchListView(APIView):
                    description=(
                        "The batch belongs to your provider. It is answered at once (201, `id` and `status` at the "
                        "top level, status `received`); the file is checked by a background job, and the batch "
-                       "becomes `accepted` or `rejected` (GET the batch; a rejected batch has its `error_report`)."),
+                       "becomes `rejected`, or `accepted` and then `reviewed` with its findings and money (GET the batch; a "
+                       "rejected batch has its `error_report`)."),
                    responses={201: BatchOut, **ERRORS})
     def post(self, request):
         provider_for_upload(request.user)  # who may upload, before the body is read
@@ -89,14 +98,26 @@ class BatchClaimsView(APIView):
     pagination_class = Pagination
     @extend_schema(tags=TAG, summary="A batch's claims in claim_no order",
                    description="Empty unless the batch was accepted. The money of each claim (`deducted`, "
-                               "`fund_payable`, `large_expense_payable`, `calculation`) is null until the review "
-                               "rules and the calculation run (next release).",
+                               "`fund_payable`, `large_expense_payable`, `personal`, `calculation`) is null until "
+                               "the review has run.",
                    responses={200: ClaimOut(many=True), 401: ERRORS[401], 403: ERRORS[403], 404: ERRORS[404]})
     def get(self, request, pk):
         batch = access_batch(request.user, pk)
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(batch_claims(batch), request, view=self)
         return paginator.get_paginated_response(ClaimOut(page, many=True).data)
+
+
+class BatchFindingsView(APIView):
+    @extend_schema(tags=TAG, summary="A batch's findings by claim_no, in the spec's order of rules",
+                   description="Empty until the review has run. A whole-claim finding has no line_no and shows "
+                               "the physician and department of the claim's first line.",
+                   responses={200: FindingOut(many=True), 401: ERRORS[401], 403: ERRORS[403], 404: ERRORS[404]})
+    def get(self, request, pk):
+        batch = access_batch(request.user, pk)
+        paginator = Pagination()
+        page = paginator.paginate_queryset(batch_findings(batch), request, view=self)
+        return paginator.get_paginated_response(FindingOut(page, many=True).data)
 
 
 class BatchErrorsView(APIView):
@@ -129,6 +150,7 @@ urlpatterns = [
     path("batches/", BatchListView.as_view(), name="batch_list"),
     path("batches/<int:pk>/", BatchDetailView.as_view(), name="batch_detail"),
     path("batches/<int:pk>/claims/", BatchClaimsView.as_view(), name="batch_claims"),
+    path("batches/<int:pk>/findings/", BatchFindingsView.as_view(), name="batch_findings"),
     path("batches/<int:pk>/errors/", BatchErrorsView.as_view(), name="batch_errors"),
     path("batches/<int:pk>/errors.csv", BatchErrorReportView.as_view(), name="batch_error_report"),
 ]

@@ -52,11 +52,17 @@ def test_a_provider_corrects_a_rejected_file_from_its_error_report(page, login, 
     page.goto("/settlement/batches/")
     _upload(page, good)
     page.wait_for_url(re.compile(r"/settlement/batches/\d+/$"))
-    assert page.get_attribute("#batch-status", "data-status") == "accepted"
+    assert page.get_attribute("#batch-status", "data-status") == "reviewed"
     assert page.locator("#batch-claims tbody tr").count() == 2
     assert "75.00" in page.inner_text("#batch-status-box")
+    # its findings with their explanations, and a claim's calculation step by step
+    assert page.locator('#batch-findings tbody tr[data-rule="ELIG_NOT_INSURED"]').count() == 2
+    page.click("#batch-claims tbody tr:first-child a")
+    page.wait_for_selector("#claim-calculation")
+    assert page.locator('#claim-calculation tr[data-step="personal"]').count() == 1
+    page.go_back()
 
     page.goto("/settlement/batches/")
     assert page.locator("#batches tbody tr").count() == 2
-    assert list(ClaimBatch.objects.order_by("id").values_list("status", flat=True)) == ["rejected", "accepted"]
+    assert list(ClaimBatch.objects.order_by("id").values_list("status", flat=True)) == ["rejected", "reviewed"]
     page.screenshot(path=str(tmp_path / "accepted.png"), full_page=True)

@@ -57,7 +57,7 @@ def test_in_process_the_upload_answers_with_the_checked_status(clients, django_c
         response = _post(clients["provider_a"], json_bytes([line()]), name="upload.bin")
     assert response.status_code == 201
     detail = clients["provider_a"].get(f"{BASE}{response.json()['id']}/").json()
-    assert (detail["status"], detail["file_format"], detail["claim_count"]) == ("accepted", "json", 1)
+    assert (detail["status"], detail["file_format"], detail["claim_count"]) == ("reviewed", "json", 1)
 
 
 @pytest.mark.parametrize("who, status", [("provider_a", 201), ("provider_b", 201), ("auditor_a", 403),
@@ -122,7 +122,7 @@ MATRIX = [("provider_a", 200), ("provider_b", 404), ("auditor_a", 200), ("audito
 
 
 @pytest.mark.parametrize("who, status", MATRIX)
-@pytest.mark.parametrize("path", ["", "claims/", "errors/", "errors.csv"])
+@pytest.mark.parametrize("path", ["", "claims/", "findings/", "errors/", "errors.csv"])
 def test_a_batch_and_its_claims_and_errors_by_who_asks(clients, accepted_batch, who, path, status):
     response = clients[who].get(f"{BASE}{accepted_batch.pk}/{path}")
     assert response.status_code == status
@@ -149,21 +149,36 @@ def test_a_supervisor_sees_every_providers_batches(accepted_batch, supervisor, t
 
 def test_the_batch_shows_status_counts_and_totals(clients, accepted_batch):
     body = clients["provider_a"].get(f"{BASE}{accepted_batch.pk}/").json()
-    assert body["id"] == accepted_batch.pk and body["status"] == "accepted" and body["period"] == "2026-10"
+    assert body["id"] == accepted_batch.pk and body["status"] == "reviewed" and body["period"] == "2026-10"
     assert (body["line_count"], body["claim_count"], body["error_count"]) == (3, 2, 0)
     assert (body["total_claimed"], body["deducted"], body["fund_payable"], body["large_expense_payable"]) == (
-        "75.00", "0.00", "0.00", "0.00")
+        "75.00", "75.00", "0.00", "0.00")  # the patient is not in the register: ELIG_NOT_INSURED takes all
+    assert body["personal"] == "0.00"
     assert body["error_report"] is None and body["sha256"] == accepted_batch.sha256
 
 
-def test_a_batchs_claims_page_in_claim_no_order_with_the_money_to_come(clients, accepted_batch):
+def test_a_batchs_claims_page_in_claim_no_order_with_its_money(clients, accepted_batch):
     body = clients["provider_a"].get(f"{BASE}{accepted_batch.pk}/claims/").json()
     assert body["count"] == 2 and body["next"] is None
     first = body["results"][0]
     assert (first["claim_no"], first["total"], first["line_count"]) == ("C001", "50.00", 2)
-    assert first["deducted"] is None and first["fund_payable"] is None
-    assert first["large_expense_payable"] is None and first["calculation"] is None
+    assert (first["deducted"], first["fund_payable"], first["large_expense_payable"]) == ("50.00", "0.00", "0.00")
+    calculation = first["calculation"]
+    assert calculation["result"]["disallowed"] == "50.00" and "policy_version_id" in calculation
+    assert calculation["steps"][0]["code"] == "total" and calculation["steps"][-1]["code"] == "personal"
     assert "*" in first["patient_id_number"]
+
+
+def test_a_batchs_findings(clients, accepted_batch):
+    body = clients["provider_a"].get(f"{BASE}{accepted_batch.pk}/findings/").json()
+    got = [(f["rule_code"], f["severity"], f["claim_no"], f["line_no"], f["amount_at_issue"], f["decision"],
+            f["physician_code"], f["department"]) for f in body["results"]]
+    assert got == [("ELIG_NOT_INSURED", "DEDUCT", "C001", None, "50.00", None, "D320100001", "内科"),
+                   ("ELIG_NOT_INSURED", "DEDUCT", "C002", None, "25.00", None, "D320100001", "内科"),
+                   ("OUTPATIENT_SAME_DAY", "REVIEW", "C002", None, "0.00", None, "D320100001", "内科")]
+    assert "not in the register" in body["results"][0]["explanation"]
+    assert "(claim C001)" in body["results"][2]["explanation"]
+    assert isinstance(body["results"][0]["id"], int)
 
 
 def test_a_rejected_batch_links_its_error_report(clients, user_a, upload):
@@ -192,7 +207,7 @@ def test_the_error_report_downloads_as_csv_with_formulas_made_harmless(clients, 
 def test_a_formula_like_value_is_stored_as_text(user_a, upload):
     attack = "=cmd|' /C calc'!A0"
     batch = upload(user_a, csv_bytes([line(patient_name=attack, department="+SUM(A1)")]))
-    assert batch.status == "accepted"
+    assert batch.status == "reviewed"
     claim = batch.claims.get()
     assert claim.patient_name == attack and claim.lines.get().department == "+SUM(A1)"
 
@@ -215,6 +230,11 @@ def test_the_claims_lists_query_count_does_not_grow_with_the_claims(clients, use
     with django_assert_max_num_queries(12) as big_queries:
         assert client.get(f"{BASE}{big.pk}/claims/?page_size=500").json()["count"] == 120
     assert len(big_queries.captured_queries) == len(small_queries.captured_queries)
+    with django_assert_max_num_queries(12) as small_findings:
+        assert client.get(f"{BASE}{small.pk}/findings/?page_size=500").json()["count"] == 3  # 2 not insured, 1 same day
+    with django_assert_max_num_queries(12) as big_findings:
+        assert client.get(f"{BASE}{big.pk}/findings/?page_size=500").json()["count"] == 240  # and the first of B, after S
+    assert len(big_findings.captured_queries) == len(small_findings.captured_queries)
     with django_assert_max_num_queries(12) as list_queries:
         assert client.get(BASE).json()["count"] == 2
     assert len(list_queries.captured_queries) <= len(small_queries.captured_queries) + 1
@@ -224,6 +244,7 @@ def test_the_schema_documents_the_endpoints_and_error_codes(clients, user_a):
     schema = Client().get("/api/schema/", HTTP_AUTHORIZATION=clients["provider_a"].defaults["HTTP_AUTHORIZATION"])
     text = schema.content.decode()
     for path in ("/api/v1/settlement/batches/", "/api/v1/settlement/batches/{id}/claims/",
+                 "/api/v1/settlement/batches/{id}/findings/",
                  "/api/v1/settlement/batches/{id}/errors.csv"):
         assert path in text
     for code in ("duplicate_file", "too_many_lines", "invalid_json", "provider_inactive", "no_provider"):

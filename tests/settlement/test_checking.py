@@ -81,8 +81,8 @@ def test_a_rejected_check_killed_midway_leaves_no_error_twice(received, monkeypa
 
 def test_the_task_takes_an_id_and_reports_the_status(received):
     batch = received([line()])
-    assert check_batch_task(batch.pk) == "accepted"
-    assert check_batch_task(batch.pk) == "accepted"
+    assert check_batch_task(batch.pk) == "reviewed"
+    assert check_batch_task(batch.pk) == "reviewed"
     assert check_batch_task(10**9) == "missing"
 
 
@@ -94,7 +94,7 @@ def test_batches_left_received_are_checked_again(received, django_capture_on_com
     stalled, fresh = received([line("C1")]), received([line("C2")])
     ClaimBatch.objects.filter(pk=stalled.pk).update(uploaded_at=timezone.now() - timedelta(hours=1))
     assert recheck_received_batches() == 1  # eager in the tests: checked at once
-    assert ClaimBatch.objects.get(pk=stalled.pk).status == "accepted"
+    assert ClaimBatch.objects.get(pk=stalled.pk).status == "reviewed"
     assert ClaimBatch.objects.get(pk=fresh.pk).status == "received"
 
 

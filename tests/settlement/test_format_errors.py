@@ -24,7 +24,7 @@ def check(user_a, upload):
             assert batch.status == "rejected" and batch.error_count == len(errors)
             assert not Claim.objects.filter(batch=batch).exists()
         else:
-            assert batch.status == "accepted"
+            assert batch.status == "reviewed"
         return errors
 
     return do
@@ -187,7 +187,7 @@ def test_a_claim_no_already_in_an_accepted_batch_of_the_same_provider(check, use
     assert codes(errors) == [(2, "claim_no", "claim_no_accepted"), (3, "claim_no", "claim_no_accepted")]
     assert "already accepted in batch B-" in errors[0][3]
     # Another provider's claim numbers are its own.
-    assert upload(user_b, csv_bytes([line("C1", 1)])).status == "accepted"
+    assert upload(user_b, csv_bytes([line("C1", 1)])).status == "reviewed"
 
 
 def test_a_claim_no_of_a_rejected_batch_may_be_used_again(check):

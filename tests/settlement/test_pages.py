@@ -28,7 +28,7 @@ def test_a_provider_uploads_on_the_page_and_sees_the_result_at_once(client_for, 
     batch = ClaimBatch.objects.get()
     assert response.status_code == 302 and response["Location"] == reverse("settlement:batch_detail", args=[batch.pk])
     page = client.get(response["Location"]).content.decode()
-    assert 'data-status="accepted"' in page and "3 lines in 2 claims accepted, 75.00 claimed." in page
+    assert 'data-status="reviewed"' in page and "3 lines in 2 claims accepted, 75.00 claimed." in page
     assert "C001" in page and "C002" in page and 'id="batch-claims"' in page
     listing = client.get(LIST).content.decode()
     assert batch.label in listing and "75.00" in listing and "Accepted" in listing
@@ -146,3 +146,22 @@ def test_the_pages_query_counts_do_not_grow_with_batches_and_claims(client_for, 
         client.get(reverse("settlement:batch_detail", args=[big.pk]))
     assert len(five_batches.captured_queries) == len(one_batch.captured_queries)
     assert len(big_claims.captured_queries) == len(small_claims.captured_queries)
+
+
+def test_a_provider_reads_the_findings_and_a_claims_calculation(client_for, user_a, accepted_batch,
+                                                                 django_assert_max_num_queries):
+    client = client_for(user_a)
+    page = client.get(reverse("settlement:batch_detail", args=[accepted_batch.pk])).content.decode()
+    assert 'id="batch-findings"' in page and 'data-rule="ELIG_NOT_INSURED"' in page
+    assert 'id="batch-totals"' in page and "75.00 · 0.00 · 0.00 · 0.00" in page
+    claim = accepted_batch.claims.get(claim_no="C001")
+    url = reverse("settlement:claim_detail", args=[accepted_batch.pk, claim.pk])
+    assert url in page
+    detail = client.get(url).content.decode()
+    assert 'id="claim-calculation"' in detail and 'data-step="personal"' in detail and "ELIG_NOT_INSURED" in detail
+
+
+def test_another_providers_claim_page_is_404(client_for, user_b, accepted_batch):
+    claim = accepted_batch.claims.first()
+    url = reverse("settlement:claim_detail", args=[accepted_batch.pk, claim.pk])
+    assert client_for(user_b).get(url).status_code == 404

@@ -24,7 +24,7 @@ ROWS = [line("C001", 1, patient_name="张三"), line("C001", 2), line("C002", 1,
 
 
 def _stored(batch):
-    assert batch.status == "accepted", list(batch.errors.values_list("row", "column", "code", "detail"))
+    assert batch.status == "reviewed", list(batch.errors.values_list("row", "column", "code", "detail"))
     return sorted(Claim.objects.filter(batch=batch).values_list("claim_no", "patient_name", "line_count", "total"))
 
 
@@ -55,7 +55,7 @@ def test_xlsx_numbers_and_dates_are_read_as_a_clerk_typed_them(user_a, upload):
     batch = upload(user_a, xlsx_bytes([{**row, "admission_date": date(2026, 10, 8), "service_date": date(2026, 10, 8),
                                         "quantity": 2, "unit_price": 12.5, "amount": 25, "line_no": 1}]),
                    name="c.xlsx")
-    assert batch.status == "accepted"
+    assert batch.status == "reviewed"
     assert ClaimLine.objects.get().unit_price == Decimal("12.50")
 
 
@@ -86,8 +86,8 @@ def test_the_same_file_again_is_refused_naming_the_first_batch_whatever_its_stat
 
 
 def test_the_same_file_from_another_provider_is_its_own(user_a, user_b, upload):
-    assert upload(user_a, csv_bytes(ROWS)).status == "accepted"
-    assert upload(user_b, csv_bytes(ROWS)).status == "accepted"
+    assert upload(user_a, csv_bytes(ROWS)).status == "reviewed"
+    assert upload(user_b, csv_bytes(ROWS)).status == "reviewed"
 
 
 @pytest.mark.django_db(transaction=True)
@@ -195,7 +195,7 @@ def test_too_many_json_objects_are_refused():
 
 def test_the_line_limit_counts_claim_lines_not_the_header(user_a, upload, monkeypatch):
     monkeypatch.setattr(upload_module, "MAX_LINES", 3)
-    assert upload(user_a, csv_bytes(ROWS)).status == "accepted"
+    assert upload(user_a, csv_bytes(ROWS)).status == "reviewed"
     with pytest.raises(TooLarge):
         upload(user_a, csv_bytes([*ROWS, line("C9", 1)]))
 
@@ -235,8 +235,8 @@ def test_the_period_is_a_month(user_a, period):
 
 
 def test_a_provider_may_upload_several_batches_for_one_period(user_a, upload):
-    assert upload(user_a, csv_bytes([line("C1", 1)])).status == "accepted"
-    assert upload(user_a, csv_bytes([line("C2", 1)])).status == "accepted"  # late claims, 补报
+    assert upload(user_a, csv_bytes([line("C1", 1)])).status == "reviewed"
+    assert upload(user_a, csv_bytes([line("C2", 1)])).status == "reviewed"  # late claims, 补报
 
 
 def test_an_inactive_providers_upload_is_refused_clearly(user_a, provider_a):
@@ -265,7 +265,8 @@ def test_the_upload_is_audited(user_a, upload):
 
     batch = upload(user_a, csv_bytes(ROWS))
     actions = list(AuditEntry.objects.filter(object_id=str(batch.pk)).order_by("seq").values_list("action", "actor_name"))
-    assert actions == [("settlement.claimbatch.received", user_a.username), ("settlement.claimbatch.accepted", "system")]
+    assert actions == [("settlement.claimbatch.received", user_a.username), ("settlement.claimbatch.accepted", "system"),
+                       ("settlement.claimbatch.reviewed", "system")]
 
 
 @pytest.mark.parametrize("tweak, rows", [
@@ -317,7 +318,7 @@ def test_json_numbers_and_booleans_are_read_as_a_clerk_would_type_them(user_a, u
     row = {**line(), "line_no": 1, "quantity": 2, "unit_price": 12.5, "amount": 25.0, "emergency": True,
            "days_supply": 3, "referral_no": None}
     batch = upload(user_a, json.dumps([row]).encode(), name="c.json")
-    assert batch.status == "accepted", list(batch.errors.values_list("column", "code", "value"))
+    assert batch.status == "reviewed", list(batch.errors.values_list("column", "code", "value"))
     claim_line = ClaimLine.objects.get()
     assert (claim_line.line_no, claim_line.days_supply, str(claim_line.unit_price)) == ("1", 3, "12.50")
     assert claim_line.claim.emergency is True and claim_line.claim.referral_no == ""
