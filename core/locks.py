@@ -35,11 +35,13 @@ def holds(name: str) -> bool:
 
 
 def held_by_anyone(name: str) -> bool:
-    """Whether any session holds the lock now: a job whose process was killed holds it no more
-    (PostgreSQL releases a session's locks when its connection ends)."""
+    """Whether any session of this database holds the lock now: a job whose process was killed holds
+    it no more (PostgreSQL releases a session's locks when its connection ends). Advisory locks are
+    per database, so another database's holder on the same server does not count."""
     with connection.cursor() as cur:
         cur.execute(
             "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 1 "
+            "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
             "AND ((classid::bigint << 32) | objid::bigint) = hashtextextended(%s, 0))",
             [name],
         )

@@ -109,13 +109,15 @@ class BatchClaimsView(APIView):
 
 
 class BatchFindingsView(APIView):
+    pagination_class = Pagination  # documents the list as paged (count, next, previous, results)
+
     @extend_schema(tags=TAG, summary="A batch's findings by claim_no, in the spec's order of rules",
                    description="Empty until the review has run. A whole-claim finding has no line_no and shows "
                                "the physician and department of the claim's first line.",
                    responses={200: FindingOut(many=True), 401: ERRORS[401], 403: ERRORS[403], 404: ERRORS[404]})
     def get(self, request, pk):
         batch = access_batch(request.user, pk)
-        paginator = Pagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(batch_findings(batch), request, view=self)
         return paginator.get_paginated_response(FindingOut(page, many=True).data)
 

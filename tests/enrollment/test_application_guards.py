@@ -371,8 +371,10 @@ def test_the_home_page_shows_each_role_its_own_counts(client_for, personas, cler
                                first_seen=date(2026, 1, 1), last_seen=date(2026, 1, 1), our_value="x")
     assert _tiles(client_for(clerk)) == {"My open cases": 5, "Due within 2 working days": _tiles(
         client_for(clerk))["Due within 2 working days"], "Overdue": 1, "Open discrepancies": 1}
-    assert _tiles(client_for(reviewer)) == {"Waiting for my review": 4, "Overdue": 1, "Open discrepancies": 1}
-    assert _tiles(client_for(senior)) == {"Waiting for my senior review": 3, "Overdue": 1, "Open discrepancies": 1}
+    assert _tiles(client_for(reviewer)) == {"Waiting for my review": 4, "Overdue": 1, "Open discrepancies": 1,
+                                             "Register changes waiting for my confirmation": 0}
+    assert _tiles(client_for(senior)) == {"Waiting for my senior review": 3, "Overdue": 1, "Open discrepancies": 1,
+                                           "Register changes waiting for my confirmation": 0}
     supervisor_tiles = _tiles(client_for(supervisor))
     assert {k: supervisor_tiles[k] for k in ("Open cases", "Overdue", "Open discrepancies")} == {
         "Open cases": 6, "Overdue": 1, "Open discrepancies": 1}

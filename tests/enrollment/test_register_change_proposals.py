@@ -321,7 +321,7 @@ def test_previewing_proposing_and_confirming_cost_the_same_queries_for_5_and_for
 
 
 def test_the_queue_costs_the_same_queries_for_3_proposals_and_for_18(clerk, reviewer, client_for, tmp_path,
-                                                                       django_assert_max_num_queries):
+                                                                       django_assert_max_num_queries, english_pages):
     chosen = _night_with(9, NIGHT, tmp_path)
     client = client_for(reviewer)
     for d in chosen[:3]:

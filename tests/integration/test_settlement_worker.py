@@ -35,6 +35,6 @@ def test_a_worker_checks_uploaded_batches(worker, provider_user):  # noqa: F811
                        period="2026-10")
     assert good.status == bad.status == "received"  # answered before the check
     good, bad = _wait_for(good.pk), _wait_for(bad.pk)
-    assert (good.status, good.claim_count, good.line_count) == ("accepted", 1, 2)
+    assert (good.status, good.claim_count, good.line_count) == ("reviewed", 1, 2)
     assert (bad.status, bad.error_count) == ("rejected", 1)
     assert bad.errors.get().code == "quantity"
