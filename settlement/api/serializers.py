@@ -16,8 +16,7 @@ from ..models import Claim, ClaimBatch, Finding
 
 ZERO = Decimal("0.00")
 MONEY = serializers.DecimalField(max_digits=16, decimal_places=2, allow_null=True)  # a decimal string or null
-NOT_YET = ("Null until the review rules and the benefit calculation run on the batch (the next release of "
-           "settlement); then a decimal string.")
+NOT_YET = "Null until the review (the rules, then the benefit calculation) has run on the batch; then a decimal string."
 
 
 class BatchIn(serializers.Serializer):
