@@ -42,6 +42,8 @@ _INTEGER = re.compile(r"-?\d{1,30}$")
 # Built-in number formats that show a date or time; 27-36 and 50-58 are the East Asian ones
 # (yyyy"年"m"月"d"日" and the like) that openpyxl's table leaves out.
 _DATE_FORMATS = set(range(14, 23)) | set(range(27, 37)) | {45, 46, 47} | set(range(50, 59))
+# What zipfile raises on a damaged or hostile archive (NotImplementedError: a compression method it does
+# not support; RuntimeError: an encrypted member): each becomes the file's clear refusal, never a 500.
 _ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, NotImplementedError,
                RuntimeError, ValueError, struct.error)
 

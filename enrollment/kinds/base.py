@@ -80,7 +80,7 @@ class KindSpec:
     named_person: Callable[[Application], str] = _nothing  # the person the payload names, before registration
     before_review: Callable[[Application], None] = _no_check  # raise when the review may not start yet
     has_roster: bool = False  # takes a staff list (增员花名册)
-    # Whom the case's letters greet ("XXX："): the employer the case is about, else the applicant.
+    # Whom the case's letters greet ("某某单位："): the employer the case is about, else the applicant.
     addressee: Callable[[Application], str] = _the_employer_or_applicant
     # The persons the case concerns, as (name, identity number): listed (masked) on the approval letter.
     persons_concerned: Callable[[Application], list[tuple[str, str]]] = _the_person
