@@ -1,7 +1,7 @@
 import django.contrib.postgres.constraints
 import django.contrib.postgres.fields
 import django.contrib.postgres.indexes
-from django.contrib.postgres.operations import TrigramExtension
+import core.ranges
 import django.db.models.constraints
 import django.core.serializers.json
 import django.db.models.deletion
@@ -19,8 +19,8 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        # pg_trgm: catalogue search by a name fragment (btree_gist, for the exclusion constraint, comes with 0001).
-        TrigramExtension(),
+        # The one-value text range of the exclusion constraint (core.ranges), made in 0001 as well.
+        migrations.RunSQL(core.ranges.CREATE_KEY_RANGE, migrations.RunSQL.noop),
         migrations.CreateModel(
             name='CatalogueItem',
             fields=[
@@ -44,8 +44,8 @@ class Migration(migrations.Migration):
                 'verbose_name': 'catalogue item',
                 'verbose_name_plural': 'catalogue items',
                 'ordering': ['item_code', 'effective_from'],
-                'indexes': [django.contrib.postgres.indexes.GinIndex(fields=['name'], name='catalogue_name_trgm_idx', opclasses=['gin_trgm_ops']), models.Index(fields=['item_code'], name='catalogue_code_prefix_idx', opclasses=['varchar_pattern_ops'])],
-                'constraints': [models.UniqueConstraint(fields=('item_code', 'effective_from'), name='catalogue_item_version_once'), django.contrib.postgres.constraints.ExclusionConstraint(deferrable=django.db.models.constraints.Deferrable['DEFERRED'], expressions=[('item_code', '='), (eligibility.models.catalogue.DateRange('effective_from', 'effective_to', models.Value('[]')), '&&')], name='catalogue_item_versions_do_not_overlap'), models.CheckConstraint(condition=models.Q(('effective_to__isnull', True), ('effective_to__gte', models.F('effective_from')), _connector='OR'), name='catalogue_item_period_in_order'), models.CheckConstraint(condition=models.Q(('age_min__isnull', True), ('age_max__isnull', True), ('age_min__lte', models.F('age_max')), _connector='OR'), name='catalogue_item_ages_in_order')],
+                'indexes': [models.Index(fields=['item_code'], name='catalogue_code_prefix_idx', opclasses=['varchar_pattern_ops'])],
+                'constraints': [models.UniqueConstraint(fields=('item_code', 'effective_from'), name='catalogue_item_version_once'), django.contrib.postgres.constraints.ExclusionConstraint(deferrable=django.db.models.constraints.Deferrable['DEFERRED'], expressions=[(core.ranges.KeyRange('item_code'), '&&'), (eligibility.models.catalogue.DateRange('effective_from', 'effective_to', models.Value('[]')), '&&')], name='catalogue_item_versions_do_not_overlap'), models.CheckConstraint(condition=models.Q(('effective_to__isnull', True), ('effective_to__gte', models.F('effective_from')), _connector='OR'), name='catalogue_item_period_in_order'), models.CheckConstraint(condition=models.Q(('age_min__isnull', True), ('age_max__isnull', True), ('age_min__lte', models.F('age_max')), _connector='OR'), name='catalogue_item_ages_in_order')],
             },
         ),
         migrations.CreateModel(

@@ -5,8 +5,12 @@ from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import ArrayField, DateRangeField, RangeOperators
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
-from django.db.models import Func, Q
+from django.db.models import F, Func, Q
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
+
+from core.ranges import KeyRange
+from enrollment.models.register import Grams
 
 
 class DateRange(Func):
@@ -55,6 +59,9 @@ class CatalogueItem(models.Model):
     effective_from = models.DateField(_("effective from"))
     effective_to = models.DateField(_("effective to"), null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Any part of the name, in lower case (eligibility.selectors.catalogue.search_catalogue).
+    name_grams = models.GeneratedField(expression=Grams(Lower(F("name"))), output_field=ArrayField(models.TextField()),
+                                       db_persist=True)
 
     class Meta:
         verbose_name = _("catalogue item")
@@ -65,7 +72,7 @@ class CatalogueItem(models.Model):
             # The entry in force on a date is unique: an item's versions never overlap.
             ExclusionConstraint(
                 name="catalogue_item_versions_do_not_overlap", deferrable=models.Deferrable.DEFERRED,
-                expressions=[("item_code", RangeOperators.EQUAL),
+                expressions=[(KeyRange("item_code"), RangeOperators.OVERLAPS),
                              (DateRange("effective_from", "effective_to", models.Value("[]")),
                               RangeOperators.OVERLAPS)],
             ),
@@ -75,8 +82,8 @@ class CatalogueItem(models.Model):
                                    | Q(age_min__lte=models.F("age_max")), name="catalogue_item_ages_in_order"),
         ]
         indexes = [
-            # Catalogue search by a name fragment (the pages), trigram GIN.
-            GinIndex(fields=["name"], name="catalogue_name_trgm_idx", opclasses=["gin_trgm_ops"]),
+            # Catalogue search by any part of the name (the pages): its characters and pairs, GIN.
+            GinIndex(fields=["name_grams"], name="catalogue_name_grams_idx"),
             # Search by a code prefix; the rules' lookup of the entry in force uses the unique index.
             models.Index(fields=["item_code"], name="catalogue_code_prefix_idx", opclasses=["varchar_pattern_ops"]),
         ]

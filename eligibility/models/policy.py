@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Func, Q
 from django.utils.translation import gettext_lazy as _
 
+from core.ranges import KeyRange
 from enrollment.models import InsuranceType
 
 from .. import calculation
@@ -78,7 +79,7 @@ class PolicyVersion(models.Model):
                 expressions=[
                     (DateRange("effective_from", "effective_to", RangeBoundary(inclusive_upper=True)),
                      RangeOperators.OVERLAPS),
-                    ("insurance_type", RangeOperators.EQUAL),
+                    (KeyRange("insurance_type"), RangeOperators.OVERLAPS),
                 ],
             ),
             models.CheckConstraint(
