@@ -7,9 +7,11 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | 
 .PHONY: run test check-api install bench lint messages lock clean-data
 
 run: install
+	@bash scripts/system_packages.sh run
 	$(BIN)/python scripts/run.py
 
 test: install
+	@bash scripts/system_packages.sh test
 	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 # Schemathesis against the API's schema as every role, longer than the suite's bounded run:
