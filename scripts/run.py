@@ -21,13 +21,21 @@ def manage(*args: str) -> None:
     subprocess.run([PY, "manage.py", *args], cwd=ROOT, check=True)
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def main() -> int:
+    # Ctrl-C, and a plain `kill` too, stop everything this started (SIGINT is ignored in a process
+    # started in the background by a shell without job control: listen to it explicitly).
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
     os.chdir(ROOT)
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     keep_alive = None
     if not os.environ.get("DATABASE_URL"):
-        from config.embedded_pg import database_settings
+        from config.embedded_pg import database_settings, forget_dead_handles
 
         print("No DATABASE_URL: starting the embedded PostgreSQL under .data/pg …", flush=True)
         keep_alive = database_settings(ROOT / ".data")  # held by this process until it exits
@@ -69,7 +77,10 @@ def main() -> int:
                 child.kill()
         if redis_server is not None:
             redis_server.stop()
-        del keep_alive
+        if keep_alive is not None:
+            # The site's process was stopped, not exited: forget it, so that this process's
+            # exit stops the embedded PostgreSQL.
+            forget_dead_handles(ROOT / ".data")
 
 
 if __name__ == "__main__":
