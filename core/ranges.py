@@ -12,7 +12,8 @@ first (it does nothing when the type is there).
 """
 
 from django.db import models
-from django.db.models import Func
+from django.db.models import Func, Value
+from django.db.models.functions import Cast
 
 CREATE_KEY_RANGE = """
 DO $$
@@ -30,5 +31,9 @@ class KeyRange(Func):
     constraint (two such ranges overlap when the keys are equal)."""
 
     function = "key_range"
-    template = "%(function)s(%(expressions)s::text, %(expressions)s::text, '[]')"
     output_field = models.TextField()
+
+    def __init__(self, key, **extra):
+        # The key twice as two arguments (not one placeholder used twice), so that a constraint's
+        # validation, which puts a value in the key's place, passes it twice too.
+        super().__init__(Cast(key, models.TextField()), Cast(key, models.TextField()), Value("[]"), **extra)

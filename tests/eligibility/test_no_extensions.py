@@ -78,3 +78,17 @@ def test_the_whole_schema_migrates_on_the_embedded_postgresql(tmp_path):
     extensions, exclusion_constraints = check.stdout.split("\n")[:2]
     assert extensions == "plpgsql"
     assert int(exclusion_constraints) >= 2
+
+
+@pytest.mark.django_db
+def test_model_validation_checks_the_overlap_as_the_database_does():
+    from django.core.exceptions import ValidationError
+
+    _item("XA01", effective_to=date(2026, 6, 30))
+    CatalogueItem(item_code="XA01", name="x", category="DRUG", pay_class="A",
+                  effective_from=date(2026, 7, 1)).validate_constraints()
+    CatalogueItem(item_code="XA02", name="x", category="DRUG", pay_class="A",
+                  effective_from=date(2026, 1, 1)).validate_constraints()
+    with pytest.raises(ValidationError):
+        CatalogueItem(item_code="XA01", name="x", category="DRUG", pay_class="A",
+                      effective_from=date(2026, 6, 1)).validate_constraints()
