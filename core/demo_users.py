@@ -9,12 +9,12 @@ DEMO_PASSWORD = "demo-2026"
 
 DEMO_USERS = [
     # username, role, full name
-    ("clerk", Role.CLERK, "窗口受理员 王芳"),
-    ("clerk2", Role.CLERK, "窗口受理员 李娜"),
-    ("reviewer", Role.REVIEWER, "审核员 张伟"),
-    ("senior", Role.SENIOR_REVIEWER, "复核员 刘洋"),
-    ("auditor", Role.SETTLEMENT_AUDITOR, "结算审核员 陈静"),
-    ("supervisor", Role.SUPERVISOR, "稽查员 杨磊"),
+    ("clerk", Role.CLERK, "王芳"),
+    ("clerk2", Role.CLERK, "李娜"),
+    ("reviewer", Role.REVIEWER, "张伟"),
+    ("senior", Role.SENIOR_REVIEWER, "刘洋"),
+    ("auditor", Role.SETTLEMENT_AUDITOR, "陈静"),
+    ("supervisor", Role.SUPERVISOR, "杨磊"),
     ("provider", Role.PROVIDER, "示范市第一人民医院 医保办"),
     ("admin", Role.ADMIN, "系统管理员"),
 ]

@@ -9,16 +9,31 @@ in-process, and the start-up message says so. Ctrl-C stops everything this start
 
 import os
 import signal
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
+DATA_DIR = Path(os.environ.get("DATA_DIR") or ROOT / ".data")  # as config/settings.py reads it
 
 
 def manage(*args: str) -> None:
     subprocess.run([PY, "manage.py", *args], cwd=ROOT, check=True)
+
+
+def _answers(host: str, port: int, *, while_running: subprocess.Popen, seconds: float = 120) -> bool:
+    """Wait until the site's port takes connections (the address is printed only then)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and while_running.poll() is None:
+        try:
+            with socket.create_connection((host, port), timeout=1):
+                return True
+        except OSError:
+            time.sleep(0.3)
+    return False
 
 
 def _interrupt(signum, frame):
@@ -37,8 +52,8 @@ def main() -> int:
     if not os.environ.get("DATABASE_URL"):
         from config.embedded_pg import database_settings, forget_dead_handles
 
-        print("No DATABASE_URL: starting the embedded PostgreSQL under .data/pg …", flush=True)
-        keep_alive = database_settings(ROOT / ".data")  # held by this process until it exits
+        print(f"No DATABASE_URL: starting the embedded PostgreSQL under {DATA_DIR / 'pg'} …", flush=True)
+        keep_alive = database_settings(DATA_DIR)  # held by this process until it exits
     manage("migrate", "--no-input")
     manage("seed_demo")
     children = []
@@ -58,11 +73,13 @@ def main() -> int:
         children.append(subprocess.Popen([PY, "-m", "celery", "-A", "config", "beat", "-l", "warning"]))
         print(f"Celery worker and beat started on {os.environ['REDIS_URL']}: uploads and nightly jobs run "
               "in the background, as in production.", flush=True)
-    print("\nServing http://127.0.0.1:8000  —  log in with a demo login above (Ctrl-C stops everything).\n",
-          flush=True)
-    server = subprocess.Popen([PY, "manage.py", "runserver", "127.0.0.1:8000", "--noreload"])
+    port = int(os.environ.get("PORT", "8000"))
+    server = subprocess.Popen([PY, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"])
     children.append(server)
     try:
+        if _answers("127.0.0.1", port, while_running=server):
+            print(f"\nServing http://127.0.0.1:{port}  —  log in with a demo login above (Ctrl-C stops everything).\n",
+                  flush=True)
         return server.wait()
     except KeyboardInterrupt:
         return 0
@@ -80,7 +97,7 @@ def main() -> int:
         if keep_alive is not None:
             # The site's process was stopped, not exited: forget it, so that this process's
             # exit stops the embedded PostgreSQL.
-            forget_dead_handles(ROOT / ".data")
+            forget_dead_handles(DATA_DIR)
 
 
 if __name__ == "__main__":
