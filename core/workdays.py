@@ -42,6 +42,20 @@ def add_working_days(start: date, days: int) -> date:
     return current
 
 
+def subtract_working_days(end: date, days: int) -> date:
+    """The date `days` working days before `end` (end itself not counted): the start from which
+    add_working_days(start, days) reaches `end` when `end` is a working day."""
+    if days <= 0:
+        return end
+    exceptions = _exceptions(end - timedelta(days=days * 3 + 30), end)
+    current, left = end, days
+    while left:
+        current -= timedelta(days=1)
+        if _is_workday(current, exceptions):
+            left -= 1
+    return current
+
+
 def working_days_between(start: date, end: date) -> int:
     """Working days after `start` up to and including `end`; negative when end is before start."""
     if end == start:

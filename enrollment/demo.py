@@ -50,6 +50,13 @@ def employers(n: int, seed: int = 7) -> list[dict]:
     return out
 
 
+def _birthday(birth: date, years: int) -> date:
+    try:
+        return birth.replace(year=birth.year + years)
+    except ValueError:  # 29 February
+        return birth.replace(year=birth.year + years, day=28)
+
+
 def people(n: int, employer_codes: list[str], seed: int = 11, today: date | None = None) -> Iterator[dict]:
     """n persons with unique identity numbers, as register rows (the extract's columns)."""
     rng = random.Random(seed)
@@ -65,11 +72,20 @@ def people(n: int, employer_codes: list[str], seed: int = 11, today: date | None
         emp = employer_codes and rng.random() < 0.6
         status = rng.choices(["ACTIVE", "SUSPENDED", "TERMINATED"], weights=[90, 6, 4])[0]
         status_date = max(birth + timedelta(days=1), date(2000, 1, 1) + timedelta(days=rng.randrange(0, 9400)))
-        status_date = min(status_date, today)
         paid = today.replace(day=1) - timedelta(days=rng.choice([1, 1, 1, 40, 400]))
+        name = person_name(rng)
+        employer = rng.choice(employer_codes) if emp else ""
+        # Only an adult works for an employer, from the age of 18 (the random draws stay as they were,
+        # so the same seed gives the same persons).
+        adult_on = _birthday(birth, 18)
+        if emp and adult_on > today:
+            emp, employer = False, ""
+        if emp:
+            status_date = max(status_date, adult_on)
+        status_date = min(status_date, today)
         yield {
-            "id_number": number, "name": person_name(rng), "gender": gender, "birth_date": birth,
+            "id_number": number, "name": name, "gender": gender, "birth_date": birth,
             "insurance_type": "EMP" if emp else "RES",
-            "employer_code": rng.choice(employer_codes) if emp else "",
+            "employer_code": employer,
             "status": status, "status_date": status_date, "paid_through": paid.replace(day=1),
         }

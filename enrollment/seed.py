@@ -13,9 +13,11 @@ def seed_enrollment(*, persons: int = 3000) -> str:
         employers = _seed_employers()
         created = _seed_persons(persons, [e.uscc for e in employers])
     applications = _seed_applications()
+    overdue = _seed_overdue_problems()
     nights = _seed_reconciliation()
     proposals = _seed_register_change()
     return (f"Employers: {len(employers)}. Persons added: {created}. Applications: {applications}. "
+            f"Overdue cases in the problem ledger: {overdue}. "
             f"Reconciliation nights: {nights}. Register changes waiting: {proposals}.")
 
 
@@ -53,6 +55,16 @@ def _seed_applications() -> int:
 
     seeder = getattr(app_services, "seed_demo_applications", None)
     return seeder() if seeder else 0
+
+
+def _seed_overdue_problems() -> int:
+    """Run the nightly overdue job once now, so that the problem ledger has the overdue demo cases in
+    it from the start (as after the first night); nothing new on a second run."""
+    from core.system import system_user
+
+    from .services.applications import report_overdue_applications
+
+    return report_overdue_applications(actor=system_user())
 
 
 def _seed_reconciliation() -> int:

@@ -486,3 +486,41 @@ def test_demo_applications_cover_every_state_and_are_seeded_once(db):
     assert Application.objects.filter(due_date__lt=timezone.localdate(), status__in=Application.OPEN_STATES).exists()
     assert svc.seed_demo_applications() == 0
     assert Application.objects.count() == created
+
+
+def test_demo_overdue_cases_follow_the_calendar_and_reach_the_problem_ledger(db):
+    from core.demo_users import ensure_demo_users
+    from core.workdays import add_working_days, is_workday, working_days_between
+    from enrollment.kinds import spec_for
+    from enrollment.seed import _seed_employers, _seed_overdue_problems, _seed_persons
+    from supervision.models import Problem
+
+    ensure_demo_users()
+    _seed_persons(300, [e.uscc for e in _seed_employers()])
+    svc.seed_demo_applications()
+    today = timezone.localdate()
+    overdue = list(Application.objects.filter(due_date__lt=today, status__in=Application.OPEN_STATES))
+    assert overdue
+    for app in overdue:
+        submitted = timezone.localtime(app.submitted_at).date()
+        assert is_workday(app.due_date) and is_workday(submitted)
+        assert app.due_date == add_working_days(submitted, spec_for(app.kind).time_limit)
+    assert len({working_days_between(app.due_date, today) for app in overdue}) == len(overdue)  # not all "1 day"
+    assert _seed_overdue_problems() == len(overdue)
+    assert Problem.objects.filter(category="overdue_application").count() == len(overdue)
+    assert _seed_overdue_problems() == 0
+
+
+def test_demo_persons_work_for_an_employer_only_as_adults():
+    from datetime import date
+
+    from enrollment import demo
+
+    today = date(2026, 11, 1)
+    rows = list(demo.people(3000, ["91320100MA1XXXXX0X"], today=today))
+    employed = [r for r in rows if r["insurance_type"] == "EMP"]
+    assert employed and all(r["employer_code"] for r in employed)
+    for r in employed:
+        eighteen = date(r["birth_date"].year + 18, r["birth_date"].month, min(r["birth_date"].day, 28))
+        assert eighteen <= today and r["status_date"] >= eighteen
+    assert all(r["employer_code"] == "" for r in rows if r["insurance_type"] == "RES")

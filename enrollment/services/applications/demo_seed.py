@@ -6,7 +6,7 @@ Runs once: the last step writes an audit entry that later runs look for. Needs t
 
 import io
 import random
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.audit import record
+from core.workdays import add_working_days, subtract_working_days
 from core.models import AuditEntry
 
 from ... import demo
@@ -137,12 +138,15 @@ def _take_to(app: Application, target: str, users: dict, data: _Data) -> None:
 
 
 def _backdate_overdue() -> None:
-    """Demo only: make a few running cases look as if they were taken in weeks ago."""
+    """Demo only: make a few running cases look as if they were taken in weeks ago, overdue by 1, 3, 5…
+    working days, their due dates counted on the office's calendar as a real case's are."""
     running = Application.objects.filter(status__in=[Status.SUBMITTED, Status.UNDER_REVIEW]).order_by("id")[:OVERDUE]
-    for n, app in enumerate(running, start=1):
-        submitted = timezone.now() - timedelta(days=14 + 3 * n)
+    for n, app in enumerate(running):
+        due = subtract_working_days(timezone.localdate(), 2 * n + 1)
+        submitted_on = subtract_working_days(due, spec_for(app.kind).time_limit)
+        submitted = timezone.make_aware(datetime.combine(submitted_on, time(9, 30)))
         Application.objects.filter(pk=app.pk).update(
-            submitted_at=submitted, due_date=timezone.localdate() - timedelta(days=n))
+            submitted_at=submitted, due_date=add_working_days(submitted_on, spec_for(app.kind).time_limit))
 
 
 def seed_demo_applications() -> int:
