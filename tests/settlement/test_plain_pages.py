@@ -20,6 +20,11 @@ pytestmark = pytest.mark.usefixtures("english_pages")
 LIST = reverse("settlement:batch_list")
 
 
+def words(html: str) -> str:
+    """The page's visible text with its white space run together."""
+    return " ".join(visible_text(html).split())
+
+
 @pytest.fixture
 def capped_batch(user_a, upload):
     """C001 bills 12.50 an item whose catalogue price cap is 10 (stored with four places), and 0.20 one capped
@@ -65,3 +70,22 @@ def test_the_price_cap_in_a_finding_shows_its_cents(client_for, user_a, capped_b
     first, second = capped_batch.findings.filter(rule_code="PRICE_OVER_CAP").order_by("line__position")
     assert "price cap 10.00;" in first.explanation and "(12.50 − 10.00) × 2 units: 5.00 deducted" in first.explanation
     assert "price cap 0.1234;" in second.explanation  # places beyond the cent are kept where they count
+
+
+def test_a_providers_home_page_names_the_provider_and_counts_batches_in_a_sentence(client_for, user_a, upload):
+    client = client_for(user_a)
+    text = words(client.get(reverse("home")).content.decode())
+    assert "Welcome, 示范市甲医院" in text  # the user has no full name: the provider's
+    assert "You work for 示范市甲医院 (provider code H32019001)." in text
+    assert "No claim batch yet." in text and not re.search(r"\b0 ", text)
+    batch = upload(user_a, csv_bytes([line()]))
+    text = words(client.get(reverse("home")).content.decode())
+    assert "1 claim batch so far." in text and f"{batch.label} · 示范市甲医院 · period 2026-10 · Reviewed" in text
+    user_a.first_name = "示范市甲医院 医保办"
+    user_a.save(update_fields=["first_name"])
+    assert "Welcome, 示范市甲医院 医保办" in words(client.get(reverse("home")).content.decode())
+
+
+def test_the_status_filter_offers_all_statuses_in_words(client_for, user_a):
+    page = client_for(user_a).get(LIST).content.decode()
+    assert '<option value="" selected>All statuses</option>' in page and "---------" not in page
