@@ -58,7 +58,7 @@ def test_a_rejected_batch_shows_its_errors_and_the_report_to_download(client_for
     report = client.get(reverse("settlement:batch_error_report", args=[batch.pk]))
     text = b"".join(report.streaming_content).decode("utf-8-sig")
     assert text.splitlines()[1].startswith("2,quantity,0,")
-    assert report["Content-Disposition"].startswith('attachment; filename="B-')
+    assert report["Content-Disposition"].startswith(f'attachment; filename="{batch.label}-errors')
 
 
 def test_the_original_file_downloads(client_for, user_a, upload):
