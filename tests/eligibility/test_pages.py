@@ -49,7 +49,7 @@ def test_the_catalogue_is_searched_by_code_prefix_or_name_and_shows_the_limits(c
     page = client_for(clerk).get(reverse("eligibility:catalogue"), {"q": "xa"}).content.decode()
     assert "<code>XA01</code>" in page and "<code>XB02</code>" not in page
     assert "12.5" in page and "At most 6 a day" in page and "E10; E11" in page and "Female only" in page
-    assert "Age 18" in page
+    assert "Aged 18 and over" in page
     by_name = client_for(clerk).get(reverse("eligibility:catalogue"), {"q": "双胍"}).content.decode()
     assert "<code>XB02</code>" in by_name and "<code>XA01</code>" not in by_name
 
