@@ -153,7 +153,8 @@ def test_a_provider_reads_the_findings_and_a_claims_calculation(client_for, user
     client = client_for(user_a)
     page = client.get(reverse("settlement:batch_detail", args=[accepted_batch.pk])).content.decode()
     assert 'id="batch-findings"' in page and 'data-rule="ELIG_NOT_INSURED"' in page
-    assert 'id="batch-totals"' in page and "75.00 · 0.00 · 0.00 · 0.00" in page
+    assert all(f'id="batch-{which}">{amount}</dd>' in page for which, amount in (
+        ("deducted", "75.00"), ("fund", "0.00"), ("large-expense", "0.00"), ("personal", "0.00")))
     claim = accepted_batch.claims.get(claim_no="C001")
     url = reverse("settlement:claim_detail", args=[accepted_batch.pk, claim.pk])
     assert url in page

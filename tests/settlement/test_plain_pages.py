@@ -89,3 +89,13 @@ def test_a_providers_home_page_names_the_provider_and_counts_batches_in_a_senten
 def test_the_status_filter_offers_all_statuses_in_words(client_for, user_a):
     page = client_for(user_a).get(LIST).content.decode()
     assert '<option value="" selected>All statuses</option>' in page and "---------" not in page
+
+
+def test_the_batch_page_names_the_basic_fund_one_way_and_labels_each_total(client_for, user_a, capped_batch):
+    page = client_for(user_a).get(reverse("settlement:batch_detail", args=[capped_batch.pk])).content.decode()
+    text = words(page)
+    claim = capped_batch.claims.get()
+    assert text.count("Basic fund payable") == 2  # the batch's total and the claims' column
+    assert f"Basic fund payable {capped_batch.total_fund}" in text and "fund payable ·" not in text
+    assert f"Deducted {capped_batch.total_deducted}" in text and f"Personal share {capped_batch.total_personal}" in text
+    assert claim.fund_payable == capped_batch.total_fund
