@@ -30,6 +30,19 @@ def money_text(value) -> str:
     return f"{amount.normalize():f}"
 
 
+def figure_text(value) -> str:
+    """A figure without trailing zeros: 5.00 → 5, 5.50 → 5.5 (percentage points, units)."""
+    if value is None or value == "":
+        return ""
+    try:
+        figure = Decimal(str(value))
+    except InvalidOperation:
+        return str(value)
+    if not figure.is_finite():
+        return str(value)
+    return f"{figure.normalize():f}" if figure != figure.to_integral_value() else f"{figure.to_integral_value():f}"
+
+
 def level_text(level) -> str:
     """一级 / level 1: a hospital level as a word; anything else as it is."""
     name = LEVELS.get(_as_level(level))

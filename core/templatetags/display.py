@@ -2,7 +2,7 @@
 
 from django import template
 
-from ..money import institution_text, level_text, money_text
+from ..money import figure_text, institution_text, level_text, money_text
 
 register = template.Library()
 
@@ -11,6 +11,12 @@ register = template.Library()
 def money(value) -> str:
     """{{ item.price_cap|money }}: 10.00, 0.45, 0.1234."""
     return money_text(value)
+
+
+@register.filter
+def figure(value) -> str:
+    """{{ v.referral_adjustment_points|figure }}: 5, 5.5 (no trailing zeros)."""
+    return figure_text(value)
 
 
 @register.filter

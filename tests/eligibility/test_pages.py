@@ -116,8 +116,8 @@ def test_a_person_benefits_page_lists_registrations_penalties_caps_and_lookups(c
 
 def test_the_policies_page_shows_the_versions_side_by_side(client_for, clerk):
     page = client_for(clerk).get(reverse("eligibility:policies")).content.decode()
-    assert "300000.00" in page and "200000.00" in page
-    assert "900.00 · 80.00%" in page and "200.00 · 80.00%" in page
+    assert "300000.00 yuan" in page and "200000.00 yuan" in page
+    assert "deductible 900.00 yuan · fund ratio 80.00%" in page and "deductible 200.00 yuan · fund ratio 80.00%" in page
 
 
 def test_a_reviewer_revokes_a_registration_from_its_page_and_a_clerk_may_not(client_for, clerk, reviewer):

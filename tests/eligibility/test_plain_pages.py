@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
-from core.money import money_text
+from core.money import institution_text, level_text, money_text
 from eligibility.models import CatalogueItem
 from tests.plain_text import visible_text
 
@@ -51,3 +51,19 @@ def test_the_employer_list_heads_the_name_column_as_an_employers_name(client_for
     page = client_for(clerk).get(reverse("enrollment:employer_list")).content.decode()
     header = words(re.search(r"<thead>.*?</thead>", page, re.S).group(0))
     assert header.startswith("Employer name") and employer.name in page
+
+
+def test_hospital_levels_are_words():
+    assert [level_text(n) for n in (1, 2, 3)] == ["level 1", "level 2", "level 3"]
+    assert institution_text(3) == "level 3 institution" and institution_text(None) == "None"
+
+
+def test_the_policies_page_labels_every_figure_with_its_unit(client_for, clerk):
+    text = words(client_for(clerk).get(reverse("eligibility:policies")).content.decode())
+    assert "Annual fund cap 300000.00 yuan" in text
+    assert "Large-expense tier ratio 90.00% · annual cap 400000.00 yuan" in text
+    assert "Out of area with a referral fund ratio 5 percentage points lower" in text
+    assert "Out of area without a referral (level 2, 3) fund ratio 10 percentage points lower" in text
+    assert "Out of area without a referral (other) fund ratio 0.00%" in text
+    assert "Inpatient (住院) · level 1 institution deductible 300.00 yuan · fund ratio 90.00%" in text
+    assert "−5.00" not in text and "−10.00" not in text
