@@ -15,7 +15,7 @@ UPLOAD = reverse("settlement:batch_upload")
 
 
 def _upload(client, data, name="claims.csv", period="2026-10"):
-    return client.post(UPLOAD, {"period": period, "file": SimpleUploadedFile(name, data)})
+    return client.post(UPLOAD, {"upload-period": period, "upload-file": SimpleUploadedFile(name, data)})
 
 
 def test_a_provider_uploads_on_the_page_and_sees_the_result_at_once(client_for, user_a,

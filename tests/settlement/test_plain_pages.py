@@ -99,3 +99,12 @@ def test_the_batch_page_names_the_basic_fund_one_way_and_labels_each_total(clien
     assert f"Basic fund payable {capped_batch.total_fund}" in text and "fund payable ·" not in text
     assert f"Deducted {capped_batch.total_deducted}" in text and f"Personal share {capped_batch.total_personal}" in text
     assert claim.fund_payable == capped_batch.total_fund
+
+
+@pytest.mark.parametrize("who", ["user_a", "auditor_a"])
+def test_every_id_on_the_batch_list_is_used_once(request, client_for, who, accepted_batch):
+    page = client_for(request.getfixturevalue(who)).get(LIST).content.decode()
+    ids = re.findall(r'\sid="([^"]+)"', page)
+    assert "id_period" in ids and len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+    if who == "user_a":
+        assert 'id="id_upload-period"' in page and 'for="id_upload-period"' in page
