@@ -22,6 +22,7 @@ from rest_framework.authtoken.models import TokenProxy
 
 from .audit import object_ref, record, record_many
 from .models import AuditEntry, CalendarDay, CalendarYear, LetterRecord, Provider
+from .money import level_text
 from .providers import PERMISSION, grant_provider_access, revoke_provider_access
 from .roles import Role
 
@@ -185,8 +186,12 @@ class ProviderAccessForm(AdminUserObjectPermissionsForm):
 
 @admin.register(Provider)
 class ProviderAdmin(AuditedAdminMixin, GuardedModelAdmin):
-    list_display = ("code", "name", "level", "area", "active")
+    list_display = ("code", "name", "level_name", "area", "active")
     search_fields = ("code", "name")
+
+    @admin.display(description=_("level"), ordering="level")
+    def level_name(self, provider):
+        return level_text(provider.level)  # 三级, never the file's bare 3
 
     def get_obj_perms_manage_user_form(self, request):
         return type("ProviderAccessForm", (ProviderAccessForm,), {"actor": request.user})

@@ -6,8 +6,9 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from .letters import verify
+from .provider_accounts import provider_of_user
 from .registry import home_panels, resolve
-from .roles import has_role
+from .roles import Role, has_role
 
 
 def home(request):
@@ -20,7 +21,10 @@ def home(request):
         data = resolve(panel.data)(user) if panel.data else {}
         if data is not None:
             panels.append({"template": panel.template, "data": data})
-    return render(request, "core/home.html", {"panels": panels})
+    # A provider's user works for its institution: the page names it (its one grant, core.providers).
+    provider = provider_of_user(user) if has_role(user, Role.PROVIDER) else None
+    name = user.get_full_name() or (provider.name if provider else "") or user.get_username()
+    return render(request, "core/home.html", {"panels": panels, "provider": provider, "name": name})
 
 
 @login_not_required

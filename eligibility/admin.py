@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.admin import AuditedAdmin, AuditedAdminMixin, ReadOnlyAdmin
 from core.errors import DomainError
+from core.money import LEVELS
 
 from . import calculation
 from .models import CatalogueItem, DiseaseClass, FundPayment, PolicyVersion, Registration, VisitType
@@ -22,10 +23,10 @@ def _rate_fields() -> dict:
     for visit_type, level in policies.RATE_KEYS:
         label = VisitType(visit_type).label
         fields[_rate_field(visit_type, level, "deductible")] = forms.DecimalField(
-            label=format_lazy(_("{visit}, level {level}: deductible"), visit=label, level=level),
+            label=format_lazy(_("{visit}, {level}: deductible"), visit=label, level=LEVELS[level]),
             max_digits=12, decimal_places=2, min_value=0)
         fields[_rate_field(visit_type, level, "ratio")] = forms.DecimalField(
-            label=format_lazy(_("{visit}, level {level}: fund ratio (%)"), visit=label, level=level),
+            label=format_lazy(_("{visit}, {level}: fund ratio (%)"), visit=label, level=LEVELS[level]),
             max_digits=5, decimal_places=2, min_value=0, max_value=100)
     return fields
 

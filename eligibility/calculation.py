@@ -20,6 +20,8 @@ from typing import NamedTuple
 
 from django.utils.translation import gettext as _
 
+from core.money import institution_text
+
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 HUNDRED = Decimal(100)
@@ -446,8 +448,9 @@ def _scope_step(r: Result) -> Step:
 
 
 def _deductible_step(r: Result) -> Step:
-    reason = _("The deductible for %(visit)s at a level %(level)s institution is %(deductible)s.") % {
-        "visit": _visit_label(r.rated_as), "level": r.provider_level, "deductible": amount_text(r.policy_deductible)}
+    reason = _("The deductible for %(visit)s at a %(institution)s is %(deductible)s.") % {
+        "visit": _visit_label(r.rated_as), "institution": institution_text(r.provider_level),
+        "deductible": amount_text(r.policy_deductible)}
     if Reason.TRANSFER in r.reasons:
         reason += " " + _("This admission continues an episode that has already been charged %(charged)s of "
                           "deductible; one episode pays one deductible, the highest, so only what exceeds it "
@@ -478,8 +481,9 @@ def _points(r: Result) -> str:
 
 
 def _ratio_step(r: Result) -> Step:
-    reason = _("The fund ratio for %(visit)s at a level %(level)s institution is %(ratio)s.") % {
-        "visit": _visit_label(r.rated_as), "level": r.provider_level, "ratio": percent_text(r.base_ratio)}
+    reason = _("The fund ratio for %(visit)s at a %(institution)s is %(ratio)s.") % {
+        "visit": _visit_label(r.rated_as), "institution": institution_text(r.provider_level),
+        "ratio": percent_text(r.base_ratio)}
     if Reason.SPECIAL_REGISTERED in r.reasons:
         reason = _("The person's outpatient special disease registration covers the diagnosis.") + " " + reason
     if Reason.SPECIAL_NOT_REGISTERED in r.reasons:

@@ -118,17 +118,22 @@ def _seed_registrations() -> int:
 
 
 def _seed_provider_logins() -> list[str]:
-    """A browser login per demo provider (the demo `provider` user already has the first)."""
+    """A browser login per demo provider (the demo `provider` user already has the first), named as the
+    demo `provider` user is: the provider's medical-insurance office (医保办), never its code."""
     User = get_user_model()
     group = Group.objects.get(name=Role.PROVIDER.value)
     names = []
     with transaction.atomic():
-        for code, *_rest in DEMO_PROVIDERS[1:]:
+        for code, name, *_rest in DEMO_PROVIDERS[1:]:
             username = code.lower()
-            user, created = User.objects.get_or_create(username=username, defaults={"first_name": code})
+            full_name = f"{name} 医保办"
+            user, created = User.objects.get_or_create(username=username, defaults={"first_name": full_name})
             if created:
                 user.set_password(DEMO_PASSWORD)
                 user.save(update_fields=["password"])
+            elif user.first_name in ("", code):  # named by its code by an earlier seed_demo
+                user.first_name = full_name
+                user.save(update_fields=["first_name"])
             user.groups.add(group)
             grant_provider_access(user=user, provider=Provider.objects.get(code=code), actor=None)
             names.append(username)

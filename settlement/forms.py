@@ -5,6 +5,9 @@ from django.utils.translation import gettext_lazy as _
 
 
 class BatchUploadForm(forms.Form):
+    # The batch list's filter has a `period` too: the prefix keeps the two fields' ids apart (id_upload-period).
+    prefix = "upload"
+
     period = forms.CharField(label=_("Settlement period"), max_length=7,
                              widget=forms.TextInput(attrs={"type": "month", "placeholder": "2026-10"}),
                              help_text=_("The month the claims are settled for, YYYY-MM."))

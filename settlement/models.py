@@ -29,6 +29,11 @@ def batch_file_path(batch: "ClaimBatch", filename: str) -> str:
     return f"settlement/batches/{get_valid_filename(batch.provider.code)}/{batch.sha256}{suffix}"
 
 
+def batch_label(provider_code: str, number: int) -> str:
+    """How pages and messages name a batch: its provider's code and its number there, H32010001-0003."""
+    return f"{provider_code}-{number:04d}"
+
+
 class ClaimBatch(models.Model):
     """One file of claims a provider uploaded for a settlement period (a month).
 
@@ -36,6 +41,10 @@ class ClaimBatch(models.Model):
     or `accepted` (its claims and lines stored), and on through review, audit and settlement. The
     same file (SHA-256) is taken once per provider, whatever became of it: a unique constraint
     decides between two identical uploads at once.
+
+    `number` counts the provider's own batches (1, 2, …; settlement.services.upload gives it under a lock
+    per provider), so that no provider learns from its numbers that other providers upload too; the API
+    still names a batch by its `id`.
     """
 
     class Status(models.TextChoices):
@@ -62,6 +71,7 @@ class ClaimBatch(models.Model):
 
     provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="claim_batches",
                                  verbose_name=_("provider"), db_index=False)  # claim_batch_provider_idx leads with it
+    number = models.PositiveIntegerField(_("number"), help_text=_("The batch's place among its provider's batches."))
     period = models.CharField(_("period"), max_length=7, help_text=_("The settlement month, YYYY-MM."))
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.RECEIVED)
     version = models.PositiveIntegerField(default=1)
@@ -93,6 +103,8 @@ class ClaimBatch(models.Model):
         constraints = [
             # The same file twice (spec: 409 duplicate_file), decided here, not by a prior read.
             models.UniqueConstraint(fields=["provider", "sha256"], name="claim_batch_file_once_per_provider"),
+            # Each provider's own sequence; its index also finds the provider's highest number.
+            models.UniqueConstraint(fields=["provider", "number"], name="claim_batch_number_once_per_provider"),
             models.CheckConstraint(condition=Q(period__regex=r"^[0-9]{4}-(0[1-9]|1[0-2])$"),
                                    name="claim_batch_period_is_a_month"),
             models.CheckConstraint(condition=Q(status__in=["received", "rejected", "accepted", "reviewed",
@@ -111,8 +123,7 @@ class ClaimBatch(models.Model):
 
     @property
     def label(self) -> str:
-        """How pages and messages name the batch: B-31."""
-        return f"B-{self.pk}"
+        return batch_label(self.provider.code, self.number)
 
 
 class BatchError(models.Model):

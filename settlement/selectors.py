@@ -39,7 +39,8 @@ def batch_errors(batch: ClaimBatch) -> QuerySet[BatchError]:
 
 
 class BatchFilter(django_filters.FilterSet):
-    status = django_filters.ChoiceFilter(choices=ClaimBatch.Status.choices, label=_("Status"))
+    status = django_filters.ChoiceFilter(choices=ClaimBatch.Status.choices, label=_("Status"),
+                                         empty_label=_("All statuses"))
     period = django_filters.CharFilter(label=_("Period"), help_text=_("YYYY-MM"))
     provider = django_filters.CharFilter(field_name="provider__code", label=_("Provider code"))
 
@@ -49,6 +50,6 @@ class BatchFilter(django_filters.FilterSet):
 
 
 def home_summary(user) -> dict | None:
-    """The home panel's figures: the latest batches the user may see."""
-    batches = list(batches_visible_to(user).select_related("provider")[:5])
-    return {"batches": batches}
+    """The home panel's figures: how many batches the user may see, and the latest five."""
+    visible = batches_visible_to(user)
+    return {"count": visible.count(), "batches": list(visible.select_related("provider")[:5])}

@@ -17,10 +17,11 @@ from django.utils.translation import gettext as _
 
 from core.audit import record
 from core.errors import ConcurrentEdit, Conflict, ValidationFailed
+from core.money import institution_text
 from core.roles import Role, require_role
 
 from .. import calculation
-from ..models import FundPayment, PolicyRate, PolicyVersion
+from ..models import FundPayment, PolicyRate, PolicyVersion, VisitType
 from ..models.policy import OVERLAP_CONSTRAINT
 from ..selectors.policies import overlapping_version
 
@@ -57,8 +58,9 @@ def check_rates(rates: RateTable) -> None:
     for (visit_type, level), (deductible, ratio) in rates.items():
         if deductible is None or deductible < 0 or ratio is None or not 0 <= ratio <= 100:
             errors.append({"field": f"rates.{visit_type}.{level}", "message": _(
-                "%(visit)s at level %(level)s: the deductible must be 0 or more and the ratio between 0 and "
-                "100%%.") % {"visit": visit_type, "level": level}})
+                "%(visit)s at a %(institution)s: the deductible must be 0 or more and the ratio between 0 and "
+                "100%%.") % {"visit": VisitType(visit_type).label if visit_type in VisitType.values else visit_type,
+                             "institution": institution_text(level)}})
     if errors:
         raise ValidationFailed(errors=errors, code="policy_rates_invalid")
 

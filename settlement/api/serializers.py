@@ -28,7 +28,9 @@ class BatchIn(serializers.Serializer):
 
 class BatchOut(serializers.Serializer):
     id = serializers.IntegerField()
-    label = serializers.CharField(help_text="How pages and messages name the batch (B-<id>).")
+    number = serializers.IntegerField(help_text="The batch's number among its provider's own batches (1, 2, …).")
+    label = serializers.CharField(help_text="How pages and messages name the batch: the provider's code and the "
+                                            "batch's number, H32010001-0003.")
     status = serializers.ChoiceField(choices=ClaimBatch.Status.choices, help_text=(
         "received → rejected | accepted → reviewed → under_audit → settled."))
     provider = serializers.CharField(source="provider.code")

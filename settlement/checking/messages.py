@@ -5,6 +5,7 @@ stable code, the column, the value as uploaded and the figures in `detail`."""
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from ..models import batch_label
 from .columns import VISIT_TYPES
 
 MESSAGES = {
@@ -40,7 +41,7 @@ MESSAGES = {
                                   "each line of a claim has its own number."),
     "claim_field_differs": gettext_lazy("%(column)s is “%(value)s” here but “%(there)s” on row %(first_row)s of the "
                                         "same claim: every line of a claim repeats the same claim fields."),
-    "claim_no_accepted": gettext_lazy("Claim %(value)s was already accepted in batch B-%(batch)s (period "
+    "claim_no_accepted": gettext_lazy("Claim %(value)s was already accepted in batch %(label)s (period "
                                       "%(period)s): a claim number is used once. Remove these lines, or give the "
                                       "claim its own number."),
 }
@@ -59,6 +60,8 @@ def error_message(code: str, column: str = "", value: str = "", detail: dict | N
     params = {"column": column, "value": value, "choices": ", ".join(VISIT_TYPES), **(detail or {})}
     if "reason" in params:
         params["where"] = WHERE.get(params["reason"], params["reason"])
+    if "number" in params:
+        params["label"] = batch_label(params.get("provider", ""), params["number"])
     try:
         return str(template) % params
     except (KeyError, TypeError, ValueError):  # a stored detail from an older wording: never a 500

@@ -177,10 +177,11 @@ CLAIM_FIELDS_DIFFER = ERROR_COLUMNS + f"""
 # A claim_no already in an accepted batch of the same provider (claims exist only for accepted batches).
 CLAIM_NO_ACCEPTED = ERROR_COLUMNS + f"""
     SELECT %(batch)s, s.row_no, 'claim_no', {POSITION["claim_no"]}, 'claim_no_accepted', left(s.claim_no, 200),
-           jsonb_build_object('batch', b.id, 'period', b.period)
+           jsonb_build_object('batch', b.id, 'provider', p.code, 'number', b.number, 'period', b.period)
     FROM (SELECT k.claim_no, k.batch_id FROM settlement_claim k
           WHERE k.provider_id = %(provider)s AND k.claim_no IN (SELECT DISTINCT claim_no FROM {STAGE})) k
     JOIN settlement_claimbatch b ON b.id = k.batch_id
+    JOIN core_provider p ON p.id = b.provider_id
     JOIN {STAGE} s ON s.claim_no = k.claim_no
 """
 

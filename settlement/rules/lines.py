@@ -73,7 +73,8 @@ AGE_RESTRICTED = line_rule(
 
 PRICE_OVER_CAP = line_rule(
     "PRICE_OVER_CAP", amount=money("(l.unit_price - ci.price_cap) * l.quantity"),
-    explanation=f"format(%(text)s, l.unit_price, trim_scale(ci.price_cap), {qty('l.quantity')}, "
+    explanation=f"format(%(text)s, l.unit_price, round(ci.price_cap, GREATEST(2, scale(trim_scale(ci.price_cap)))), "
+                f"{qty('l.quantity')}, "
                 f"LEAST(lft, {money('(l.unit_price - ci.price_cap) * l.quantity')}))",
     joins=catalogue_on("l.service_date"),
     where="ci.price_cap IS NOT NULL AND l.unit_price > ci.price_cap",

@@ -54,7 +54,9 @@ def check_batch(*, batch: ClaimBatch) -> ClaimBatch:
     report. Returns the batch as it is afterwards."""
     started = time.perf_counter()
     with transaction.atomic():
-        locked = ClaimBatch.objects.select_for_update().select_related("provider").get(pk=batch.pk)
+        # The batch's row only: locking the provider's row too would block every other upload of the provider
+        # at its commit (its foreign key) while this check waits for the audit chain that upload holds.
+        locked = ClaimBatch.objects.select_for_update(of=("self",)).select_related("provider").get(pk=batch.pk)
         if locked.status != Status.RECEIVED:
             return locked
         xact_lock(f"settlement.claims.provider.{locked.provider_id}")

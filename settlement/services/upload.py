@@ -9,11 +9,13 @@ from pathlib import PurePath
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import record
 from core.errors import Conflict, ValidationFailed
+from core.locks import xact_lock
 
 from ..checking.limits import inspect_upload
 from ..models import ClaimBatch
@@ -69,6 +71,7 @@ def upload_batch(*, actor, file, period: str) -> ClaimBatch:
     batch.file.save(name, file, save=False)  # to storage first: the insert below is all that can race
     try:
         with transaction.atomic():
+            batch.number = next_batch_number(provider)
             batch.save()
             record(actor, "settlement.claimbatch.received", batch, None, {
                 "provider": provider.code, "period": period, "file": name, "sha256": digest, "size": file.size,
@@ -80,6 +83,15 @@ def upload_batch(*, actor, file, period: str) -> ClaimBatch:
             raise
         raise DuplicateFile(ClaimBatch.objects.get(provider=provider, sha256=digest)) from None
     return batch
+
+
+def next_batch_number(provider) -> int:
+    """The provider's next batch number (1 for its first), held until the caller's transaction ends: a lock
+    per provider makes two uploads at once wait in turn, so a refused upload (the same file twice) leaves no
+    gap, and the unique constraint (provider, number) stands behind it."""
+    xact_lock(f"settlement.batch.number.{provider.pk}")
+    highest = ClaimBatch.objects.filter(provider=provider).aggregate(n=Max("number"))["n"]
+    return (highest or 0) + 1
 
 
 def _sha256(file) -> str:

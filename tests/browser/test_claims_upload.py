@@ -17,8 +17,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _upload(page, path, period="2026-10"):
-    page.fill("#id_period", period)
-    page.set_input_files("#id_file", str(path))
+    page.fill("#id_upload-period", period)
+    page.set_input_files("#id_upload-file", str(path))
     with page.expect_navigation():
         page.click("#upload-form button[type=submit]")
 

@@ -103,3 +103,18 @@ def test_office_staff_cannot_become_a_provider_user(clerk, admin_user):
         with pytest.raises(CommandError, match="belongs to the office's staff"):
             token("--provider", "H1", "--username", user.username)
         assert not has_role(user, Role.PROVIDER)
+
+
+@pytest.mark.parametrize("args", [["provider"], ["--provider", "H32010001"], ["--username", "provider"]])
+def test_a_usage_error_shows_the_specs_form_as_an_example(args, capsys):
+    """`create_api_token provider` is not the spec's form: it exits 2 (nothing made), showing the form to copy."""
+    from django.core.management import ManagementUtility
+
+    ProviderFactory(code="H32010001")
+    with pytest.raises(SystemExit) as exited:
+        ManagementUtility(["manage.py", "create_api_token", *args]).execute()
+    assert exited.value.code == 2
+    assert "python manage.py create_api_token --provider H32010001 --username provider" in capsys.readouterr().err
+    with pytest.raises(CommandError, match="--provider H32010001 --username provider"):
+        token(*args)
+    assert not get_user_model().objects.filter(username="provider").exists()

@@ -151,3 +151,8 @@ def test_seed_demo_grants_the_demo_logins_audited(db):
     assert [p.code for p in providers_visible_to(User.objects.get(username="provider"))] == ["H32010001"]
     assert providers_visible_to(User.objects.get(username="auditor")).count() == 3
     assert AuditEntry.objects.filter(action="core.provider_access.granted").count() == 4
+
+
+def test_the_admin_shows_a_providers_level_as_a_word(client_for, admin_user, providers, english_pages):
+    content = client_for(admin_user).get(reverse("admin:core_provider_changelist")).content.decode()
+    assert f'<td class="field-level_name">level {providers[0].level}</td>' in content

@@ -83,9 +83,9 @@ def test_after_migrate_the_groups_hold_permissions_of_apps_after_core():
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("role, shown, hidden", [
-    ("reviewer", "Waiting for my review", "Recent claim batches"),
-    ("provider", "Recent claim batches", "My open cases"),
-    ("settlement_auditor", "Recent claim batches", "My open cases"),
+    ("reviewer", "Waiting for my review", 'data-panel="settlement"'),
+    ("provider", 'data-panel="settlement"', "My open cases"),
+    ("settlement_auditor", 'data-panel="settlement"', "My open cases"),
 ])
 def test_the_home_page_shows_the_panels_of_the_users_roles(personas, client_for, english_pages, role, shown, hidden):
     content = client_for(personas[role]).get(reverse("home")).content.decode()

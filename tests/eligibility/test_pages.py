@@ -49,7 +49,7 @@ def test_the_catalogue_is_searched_by_code_prefix_or_name_and_shows_the_limits(c
     page = client_for(clerk).get(reverse("eligibility:catalogue"), {"q": "xa"}).content.decode()
     assert "<code>XA01</code>" in page and "<code>XB02</code>" not in page
     assert "12.5" in page and "At most 6 a day" in page and "E10; E11" in page and "Female only" in page
-    assert "Age 18" in page
+    assert "Aged 18 and over" in page
     by_name = client_for(clerk).get(reverse("eligibility:catalogue"), {"q": "双胍"}).content.decode()
     assert "<code>XB02</code>" in by_name and "<code>XA01</code>" not in by_name
 
@@ -116,8 +116,8 @@ def test_a_person_benefits_page_lists_registrations_penalties_caps_and_lookups(c
 
 def test_the_policies_page_shows_the_versions_side_by_side(client_for, clerk):
     page = client_for(clerk).get(reverse("eligibility:policies")).content.decode()
-    assert "300000.00" in page and "200000.00" in page
-    assert "900.00 · 80.00%" in page and "200.00 · 80.00%" in page
+    assert "300000.00 yuan" in page and "200000.00 yuan" in page
+    assert "deductible 900.00 yuan · fund ratio 80.00%" in page and "deductible 200.00 yuan · fund ratio 80.00%" in page
 
 
 def test_a_reviewer_revokes_a_registration_from_its_page_and_a_clerk_may_not(client_for, clerk, reviewer):

@@ -28,3 +28,14 @@ def test_the_demo_data_has_every_kind_and_a_second_run_adds_nothing():
     for code, *_rest in DEMO_PROVIDERS[1:]:
         user = get_user_model().objects.get(username=code.lower())
         assert [p.code for p in providers_visible_to(user)] == [code]
+
+
+def test_the_demo_provider_logins_are_named_after_their_provider_not_its_code():
+    ensure_demo_users()
+    seed_providers()
+    code, name, *_rest = DEMO_PROVIDERS[1]
+    # An earlier seed_demo named the login by its code: a rerun names it after the provider.
+    get_user_model().objects.create_user(username=code.lower(), first_name=code)
+    seed_eligibility(persons=0)
+    for code, name, *_rest in DEMO_PROVIDERS[1:]:
+        assert get_user_model().objects.get(username=code.lower()).get_full_name() == f"{name} 医保办"

@@ -30,7 +30,7 @@ class Batches:
 
     def new(self, status=ClaimBatch.Status.ACCEPTED) -> ClaimBatch:
         n = next(_counter)
-        self.batch = ClaimBatch.objects.create(provider=self.provider, period="2026-10", status=status,
+        self.batch = ClaimBatch.objects.create(provider=self.provider, number=n, period="2026-10", status=status,
                                                file=f"t/{n}.csv", original_name="t.csv", sha256=f"{n:064d}",
                                                size=1, file_format="csv", uploaded_by=self.user)
         return self.batch

@@ -72,7 +72,7 @@ def test_the_same_file_again_is_409_duplicate_file_with_the_first_batchs_id(clie
     assert response.status_code == 409
     body = response.json()
     assert (body["code"], body["batch_id"]) == ("duplicate_file", first["id"])
-    assert f"B-{first['id']}" in body["message"]
+    assert "batch H32019001-0001 " in body["message"]  # the provider's own number, never another's id
 
 
 def test_a_json_upload_that_is_not_a_list_of_objects_is_400_with_its_message(clients):

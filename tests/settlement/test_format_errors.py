@@ -185,7 +185,7 @@ def test_a_claim_no_already_in_an_accepted_batch_of_the_same_provider(check, use
     assert check([line("C1", 1)]) == []
     errors = check([line("C1", 1, item_code="other"), line("C1", 2), line("C3", 1)])
     assert codes(errors) == [(2, "claim_no", "claim_no_accepted"), (3, "claim_no", "claim_no_accepted")]
-    assert "already accepted in batch B-" in errors[0][3]
+    assert "already accepted in batch H32019001-0001 (period 2026-10)" in errors[0][3]
     # Another provider's claim numbers are its own.
     assert upload(user_b, csv_bytes([line("C1", 1)])).status == "reviewed"
 

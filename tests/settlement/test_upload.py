@@ -94,7 +94,7 @@ def test_the_same_file_from_another_provider_is_its_own(user_a, user_b, upload):
 def test_two_identical_uploads_at_once_one_is_taken_the_other_refused_by_the_constraint(
         provider_user, provider_a, monkeypatch):
     """Both requests pass every check and insert: the unique constraint, not a read before, decides. The
-    first holds its transaction open until the second's insert waits on it."""
+    first holds its transaction open until the second waits on it (its batch number's lock, or its insert)."""
     from core.providers import grant_provider_access
 
     grant_provider_access(user=provider_user, provider=provider_a, actor=None)
@@ -105,7 +105,8 @@ def test_two_identical_uploads_at_once_one_is_taken_the_other_refused_by_the_con
         entry = real_record(*args, **kwargs)
         with connection.cursor() as cur:
             for _attempt in range(200):
-                cur.execute("SELECT count(*) FROM pg_locks WHERE NOT granted AND locktype = 'transactionid'")
+                cur.execute("SELECT count(*) FROM pg_locks WHERE NOT granted "
+                            "AND locktype IN ('transactionid', 'advisory')")
                 if cur.fetchone()[0]:
                     break
                 time.sleep(0.05)
