@@ -15,6 +15,7 @@ from django.db import connection
 from django.utils.translation import gettext as _
 
 from core.models import Provider
+from core.prepared import prepared_cursor
 from enrollment.models import PersonStatus
 
 from ..calculation import HUNDRED, ZERO, Episode, Policy, Reason, YearToDate, calculate, ratio_explanation
@@ -132,7 +133,7 @@ class PersonOnDate:
 def person_on(query: CoverageQuery) -> tuple[PersonOnDate | None, tuple | None]:
     """The person with their status on the date, registrations valid on it and the year's payments,
     and the policy versions' stamp, in one query; (None, None) for an unknown identity number."""
-    with connection.cursor() as cur:
+    with prepared_cursor() as cur:  # parsed and planned once per connection
         cur.execute(_COVERAGE_SQL, {"on": query.on, "year": query.on.year, "id_number": query.id_number})
         row = cur.fetchone()
     if row is None:
