@@ -21,7 +21,7 @@ guessing a type from an untyped literal.
 
 import sys
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.postgresql.base import TIMESTAMPTZ_OID
 from django.db.backends.postgresql.psycopg_any import register_tzloader
 from psycopg import Cursor
@@ -40,15 +40,16 @@ class _PreparingCursor(Cursor):
 def prepared_cursor():
     """A Django cursor (use it as a context manager) on the default connection, with server-side binding and
     prepared statements."""
-    connection.close_if_health_check_failed()
-    connection.ensure_connection()
-    connection.validate_thread_sharing()
-    raw = connection.connection
+    db = connections[DEFAULT_DB_ALIAS]  # once: each `connection.x` goes through the proxy's lookup
+    db.close_if_health_check_failed()
+    db.ensure_connection()
+    db.validate_thread_sharing()
+    raw = db.connection
     if raw.prepare_threshold is None:
         raw.prepare_threshold = sys.maxsize  # prepare what is asked for, nothing else
-    with connection.wrap_database_errors:
+    with db.wrap_database_errors:
         cursor = _PreparingCursor(raw)
     # As Django's own cursors (DatabaseWrapper.create_cursor): timestamps in the connection's time zone.
-    if connection.timezone != raw.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT).timezone:
-        register_tzloader(connection.timezone, cursor)
-    return connection.make_debug_cursor(cursor) if connection.queries_logged else connection.make_cursor(cursor)
+    if db.timezone != raw.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT).timezone:
+        register_tzloader(db.timezone, cursor)
+    return db.make_debug_cursor(cursor) if db.queries_logged else db.make_cursor(cursor)
