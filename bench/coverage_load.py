@@ -227,7 +227,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=20)
-    parser.add_argument("--workers", type=int, default=None, help="default: gunicorn.conf.py's (2 per core)")
+    parser.add_argument("--workers", type=int, default=None, help="default: gunicorn.conf.py's (one per core)")
     parser.add_argument("--persons", type=int, default=1_000_000)
     parser.add_argument("--client", choices=["wrk", "python"], default=None, help="default: wrk when installed")
     parser.add_argument("--keep-alive", action="store_true", help="wrk only: keep connections the server keeps")

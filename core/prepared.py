@@ -14,6 +14,10 @@ directly). The first prepared cursor on a connection sets it to "only when asked
 so that Django's own cursors, which bind on the client, still never prepare; a `prepare_threshold`
 given in the database's OPTIONS is left as it is.
 
+PostgreSQL plans a prepared statement again by itself when a table it reads changes; a migration that
+changed the type of a column such a statement returns, run beside live workers, would make it fail
+until the connection is renewed (CONN_MAX_AGE). Deployments restart the workers after `migrate`.
+
 One statement per execute (the extended protocol takes no `;`-separated list). Values are sent with
 their types (a date as a date, an int as an integer): the statement must not count on PostgreSQL
 guessing a type from an untyped literal.
