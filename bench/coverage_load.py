@@ -214,7 +214,7 @@ def _figures(f: dict, **given) -> dict:
 
 
 def print_figures(f: dict) -> None:
-    client = " ".join(filter(None, [f["client"], "keep-alive" if f["keep_alive"] else "new connection per lookup"]))
+    client = f"{f['client']}, {'keep-alive' if f['keep_alive'] else 'a new connection per lookup'}"
     cpu_client = "" if f["cpu_ms_client"] is None else f" + {f['cpu_ms_client']:.2f} ms in the clients"
     print(f"Coverage through gunicorn ({f['workers']} workers) on 127.0.0.1, {f['clients']} concurrent clients "
           f"({client}), {f['seconds']:.0f} s: {f['per_second']:.0f} lookups/s (target 300), client-side p50 "
