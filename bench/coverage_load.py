@@ -2,17 +2,26 @@
 at least 300 with 8 clients), against the database bench/eligibility.py filled.
 
     python bench/coverage_load.py [--clients 8] [--seconds 20] [--workers N] [--persons 1000000]
+                                  [--client wrk|python] [--keep-alive]
 
-Starts gunicorn with the project's gunicorn.conf.py (as docker-compose's `web` does: sync workers, two
-per core unless --workers or WEB_CONCURRENCY says otherwise) on a free port, lets the clients (threads, one keep-alive-less HTTP
-connection per request, as a hospital system would) ask for random persons for the given time, and
-prints the rate and the client-side latency percentiles.
+Starts gunicorn with the project's gunicorn.conf.py (as docker-compose's `web` does, unless --workers or
+WEB_CONCURRENCY says otherwise) on a free port, lets the clients ask for random persons for the given
+time, and prints the rate, the client-side latency percentiles and the CPU each lookup cost.
+
+The clients are Debian's `wrk` (one connection per client, bench/coverage_wrk.lua picks the persons) when
+it is installed, else Python threads. wrk costs the machine little; Python threads parse HTTP in the
+interpreter and take most of a core from the server they measure on a 2-core machine. Each lookup opens
+a new connection (`Connection: close`, as a hospital system asking now and then would) unless
+--keep-alive (wrk only) lets a client keep its connection when the server keeps it.
 """
 
 import argparse
 import http.client
+import json
 import os
 import random
+import resource
+import shutil
 import signal
 import socket
 import statistics
@@ -91,8 +100,41 @@ def _backend_pids() -> list[int]:
         return [row[0] for row in cur.fetchall()]
 
 
-def run(clients: int = 8, seconds: float = 20, workers: int | None = None, persons: int = 1_000_000) -> dict:
+def _measured(server_pid: int, body) -> dict:
+    """Runs body() (the counted load) and returns the CPU seconds of gunicorn's workers, of their PostgreSQL
+    backends and of the load generator's child processes over it, with the load average around it."""
+    workers_pids, backends = _worker_pids(server_pid), _backend_pids()
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu_before = (_cpu_seconds(workers_pids), _cpu_seconds(backends))
+    load_before = os.getloadavg()[0]
+    out = body()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    out["cpu_web"] = _cpu_seconds(workers_pids) - cpu_before[0]
+    out["cpu_db"] = _cpu_seconds(backends) - cpu_before[1]
+    out["cpu_client"] = after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime
+    out["load"] = (load_before + os.getloadavg()[0]) / 2
+    return out
+
+
+def _wrk_load(port: int, token: str, clients: int, seconds: float, persons: int, keep_alive: bool) -> dict:
+    """wrk with `clients` connections on two threads; its latencies are microseconds."""
+    command = ["wrk", "-t", str(min(2, clients)), "-c", str(clients), "-d", f"{seconds:.0f}s", "--timeout", "60s",
+               "-s", str(ROOT / "bench" / "coverage_wrk.lua"), f"http://127.0.0.1:{port}",
+               "--", token, str(persons), "0" if keep_alive else "1"]
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    f = json.loads(out.strip().splitlines()[-1])
+    return {"requests": f["requests"], "seconds": f["duration_us"] / 1e6,
+            "errors": f["non2xx"] + f["connect"] + f["read"] + f["write"] + f["timeout"],
+            "p50_ms": f["p50_us"] / 1000, "p99_ms": f["p99_us"] / 1000}
+
+
+def run(clients: int = 8, seconds: float = 20, workers: int | None = None, persons: int = 1_000_000,
+        client: str | None = None, keep_alive: bool = False) -> dict:
     from bench.eligibility import _id_number
+
+    client = client or ("wrk" if shutil.which("wrk") else "python")
+    if keep_alive and client != "wrk":
+        raise SystemExit("--keep-alive needs the wrk client")
 
     token, port = _token(), _free_port()
     env = {**os.environ, "DJANGO_DEBUG": "0", "LOG_LEVEL": "WARNING"}
@@ -125,10 +167,13 @@ def run(clients: int = 8, seconds: float = 20, workers: int | None = None, perso
             t.start()
         for t in warm:
             t.join()
+        if client == "wrk":
+            f = _measured(server.pid, lambda: _wrk_load(port, token, clients, seconds, persons, keep_alive))
+            return _figures(f, clients=clients, workers=workers, client=client, keep_alive=keep_alive)
         counted_from = time.perf_counter() + 1
         stop = counted_from + seconds
 
-        def client(seed: int):
+        def client_thread(seed: int):
             rng, mine, bad = random.Random(seed), [], 0
             while (now := time.perf_counter()) < stop:
                 status = ask(rng)
@@ -139,43 +184,55 @@ def run(clients: int = 8, seconds: float = 20, workers: int | None = None, perso
                 latencies.extend(mine)
                 errors[0] += bad
 
-        threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+        threads = [threading.Thread(target=client_thread, args=(i,)) for i in range(clients)]
         for t in threads:
             t.start()
         time.sleep(max(0.0, counted_from - time.perf_counter()))
-        workers_pids, backends = _worker_pids(server.pid), _backend_pids()
-        cpu_before = (_cpu_seconds(workers_pids), _cpu_seconds(backends))
-        load_before = os.getloadavg()[0]
-        for t in threads:
-            t.join()
-        cpu = (_cpu_seconds(workers_pids) - cpu_before[0], _cpu_seconds(backends) - cpu_before[1])
-        load = (load_before + os.getloadavg()[0]) / 2
+
+        def counted() -> dict:
+            for t in threads:
+                t.join()
+            latencies.sort()
+            return {"requests": len(latencies), "seconds": seconds, "errors": errors[0],
+                    "p50_ms": statistics.median(latencies) * 1000,
+                    "p99_ms": latencies[int(len(latencies) * 0.99) - 1] * 1000}
+
+        f = _measured(server.pid, counted)
+        f["cpu_client"] = None  # the threads run in this process, beside its other work
+        return _figures(f, clients=clients, workers=workers, client=client, keep_alive=False)
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
-    latencies.sort()
-    return {"clients": clients, "workers": workers, "seconds": seconds, "requests": len(latencies),
-            "per_second": len(latencies) / seconds, "errors": errors[0],
-            "p50_ms": statistics.median(latencies) * 1000, "p99_ms": latencies[int(len(latencies) * 0.99) - 1] * 1000,
-            "cpu_ms_web": cpu[0] * 1000 / max(1, len(latencies)), "cpu_ms_db": cpu[1] * 1000 / max(1, len(latencies)),
-            "load": load}
+
+
+def _figures(f: dict, **given) -> dict:
+    n = max(1, f["requests"])
+    return {**given, "seconds": f["seconds"], "requests": f["requests"], "per_second": f["requests"] / f["seconds"],
+            "errors": f["errors"], "p50_ms": f["p50_ms"], "p99_ms": f["p99_ms"],
+            "cpu_ms_web": f["cpu_web"] * 1000 / n, "cpu_ms_db": f["cpu_db"] * 1000 / n,
+            "cpu_ms_client": None if f["cpu_client"] is None else f["cpu_client"] * 1000 / n, "load": f["load"]}
 
 
 def print_figures(f: dict) -> None:
-    print(f"Coverage through gunicorn ({f['workers']} sync workers) on 127.0.0.1, {f['clients']} concurrent clients, "
-          f"{f['seconds']:.0f} s: {f['per_second']:.0f} lookups/s (target 300), client-side p50 {f['p50_ms']:.1f} ms, "
-          f"p99 {f['p99_ms']:.1f} ms, {f['errors']} errors; CPU per lookup {f['cpu_ms_web']:.2f} ms in gunicorn "
-          f"+ {f['cpu_ms_db']:.2f} ms in PostgreSQL; load average {f['load']:.1f} on {os.cpu_count()} cores")
+    client = f"{f['client']}, {'keep-alive' if f['keep_alive'] else 'a new connection per lookup'}"
+    cpu_client = "" if f["cpu_ms_client"] is None else f" + {f['cpu_ms_client']:.2f} ms in the clients"
+    print(f"Coverage through gunicorn ({f['workers']} workers) on 127.0.0.1, {f['clients']} concurrent clients "
+          f"({client}), {f['seconds']:.0f} s: {f['per_second']:.0f} lookups/s (target 300), client-side p50 "
+          f"{f['p50_ms']:.1f} ms, p99 {f['p99_ms']:.1f} ms, {f['errors']} errors; CPU per lookup "
+          f"{f['cpu_ms_web']:.2f} ms in gunicorn + {f['cpu_ms_db']:.2f} ms in PostgreSQL{cpu_client}; "
+          f"load average {f['load']:.1f} on {os.cpu_count()} cores")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=20)
-    parser.add_argument("--workers", type=int, default=None, help="default: gunicorn.conf.py's (2 per core)")
+    parser.add_argument("--workers", type=int, default=None, help="default: gunicorn.conf.py's (one per core)")
     parser.add_argument("--persons", type=int, default=1_000_000)
+    parser.add_argument("--client", choices=["wrk", "python"], default=None, help="default: wrk when installed")
+    parser.add_argument("--keep-alive", action="store_true", help="wrk only: keep connections the server keeps")
     args = parser.parse_args()
-    print_figures(run(args.clients, args.seconds, args.workers, args.persons))
+    print_figures(run(args.clients, args.seconds, args.workers, args.persons, args.client, args.keep_alive))
     return 0
 
 

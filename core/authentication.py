@@ -16,6 +16,7 @@ from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.models import Token
 
 from .models import Provider
+from .prepared import prepared_cursor
 from .providers import PERMISSION
 
 __all__ = ["TokenUserAuthentication"]
@@ -59,7 +60,7 @@ class TokenUserAuthentication(TokenAuthentication):
         if TokenUserAuthentication._statement is None:
             TokenUserAuthentication._statement = _sql()
         sql, user_names, provider_names = TokenUserAuthentication._statement
-        with connection.cursor() as cur:
+        with prepared_cursor() as cur:  # parsed and planned once per connection
             cur.execute(sql, [key])
             row = cur.fetchone()
         if row is None:

@@ -416,6 +416,14 @@ def explain(result: Result) -> list[Step]:
     ]
 
 
+def ratio_explanation(result: Result) -> str:
+    """The reason of explain()'s `ratio` step alone (the coverage check shows only that one), without
+    wording the other steps. A result of a policy in force: without one there is no ratio step."""
+    if Reason.NO_POLICY in result.reasons:
+        raise ValueError("no policy in force: the result has no ratio step")
+    return _ratio_step(result).reason
+
+
 def _lines_step(r: Result) -> Step:
     if Reason.WHOLLY_DISALLOWED in r.reasons:
         reason = _("Every line of the bill (%(billed)s) was disallowed by the review: nothing remains to "

@@ -15,9 +15,10 @@ from django.db import connection
 from django.utils.translation import gettext as _
 
 from core.models import Provider
+from core.prepared import prepared_cursor
 from enrollment.models import PersonStatus
 
-from ..calculation import HUNDRED, ZERO, Episode, Policy, Reason, YearToDate, calculate, explain
+from ..calculation import HUNDRED, ZERO, Episode, Policy, Reason, YearToDate, calculate, ratio_explanation
 from ..models import CoverageLookup
 from ..models.registrations import RegistrationKind
 from .catalogue import diagnosis_category
@@ -132,7 +133,7 @@ class PersonOnDate:
 def person_on(query: CoverageQuery) -> tuple[PersonOnDate | None, tuple | None]:
     """The person with their status on the date, registrations valid on it and the year's payments,
     and the policy versions' stamp, in one query; (None, None) for an unknown identity number."""
-    with connection.cursor() as cur:
+    with prepared_cursor() as cur:  # parsed and planned once per connection
         cur.execute(_COVERAGE_SQL, {"on": query.on, "year": query.on.year, "id_number": query.id_number})
         row = cur.fetchone()
     if row is None:
@@ -233,12 +234,11 @@ def _rate(query: CoverageQuery, person, provider: Provider | None, registrations
         chosen_provider=any(r.kind == RegistrationKind.RESIDENCE_ELSEWHERE and _applies_at(r, provider)
                             for r in registrations))
     result = calculate(policy.snapshot, person.year_to_date, episode, [])
-    ratio_step = next(step for step in explain(result) if step.code == "ratio")
     return {
         "rated_as": result.rated_as, "deductible": result.policy_deductible,
         "ratio_percent": result.ratio * HUNDRED, "base_ratio_percent": result.base_ratio * HUNDRED,
         "adjustments": [code for code in result.reasons if code in RATIO_REASONS],
-        "explanation": ratio_step.reason, "fund_cap_remaining": result.cap_remaining_before,
+        "explanation": ratio_explanation(result), "fund_cap_remaining": result.cap_remaining_before,
         "large_expense_cap_remaining": (result.large_expense_remaining_before
                                         if result.large_expense_ratio is not None else None),
     }

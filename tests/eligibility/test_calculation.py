@@ -19,6 +19,7 @@ from eligibility.calculation import (
     explain,
     percent_text,
     price_at_local_standard,
+    ratio_explanation,
 )
 
 from .policies import demo_policy
@@ -172,6 +173,9 @@ def test_no_policy_in_force_pays_nothing_and_says_why(english):
     assert r.reasons == (Reason.NO_POLICY,)
     assert r.policy_version_id is None
     assert any("No benefit policy" in step.reason for step in explain(r))
+    assert "ratio" not in {step.code for step in explain(r)}
+    with pytest.raises(ValueError, match="no ratio step"):
+        ratio_explanation(r)
 
 
 def test_outpatient_special_with_a_registration_takes_the_special_row():

@@ -20,6 +20,8 @@ from eligibility.calculation import (
     Rate,
     YearToDate,
     calculate,
+    explain,
+    ratio_explanation,
 )
 
 from .policies import demo_policy
@@ -111,6 +113,14 @@ def test_nothing_is_negative_and_every_amount_is_in_cents(case):
         assert value >= 0, name
         if "ratio" not in name:
             assert value == value.quantize(CENT), name
+
+
+@settings(max_examples=250, deadline=None)
+@given(cases())
+def test_the_ratio_explanation_alone_is_the_ratio_steps_reason(case):
+    """What the coverage check shows (the ratio step without the others) is explain()'s own words."""
+    r = calculate(*case)
+    assert ratio_explanation(r) == next(step.reason for step in explain(r) if step.code == "ratio")
 
 
 def _lowered(policy: Policy, by: D) -> Policy:

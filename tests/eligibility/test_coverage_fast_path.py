@@ -155,3 +155,46 @@ def test_the_log_outside_a_transaction_commits_and_leaves_the_connection_as_it_w
         cur.execute("SHOW synchronous_commit")
         assert cur.fetchone()[0] == "on"
     assert connection.get_autocommit() and not connection.in_atomic_block
+
+
+def _prepared_statements() -> dict[str, int]:
+    """The statements prepared on this connection, by the table each reads first: how often each ran."""
+    with connection.cursor() as cur:
+        cur.execute("SELECT statement, generic_plans + custom_plans FROM pg_prepared_statements")
+        rows = cur.fetchall()
+    tables = ("authtoken_token", "enrollment_person", "eligibility_coveragelookup")
+    return {next((t for t in tables if t in statement), statement): runs for statement, runs in rows}
+
+
+def test_the_token_and_the_answer_are_prepared_once_per_connection_and_still_counted(
+        provider_user, providers, admin_user, django_assert_num_queries):
+    grant_provider_access(user=provider_user, provider=providers["H11010001"], actor=admin_user)
+    client = _token_client(provider_user)
+    assert _ask(client).status_code == 200
+    before = _prepared_statements()
+    with django_assert_num_queries(3 * 3):  # the query log still sees the prepared statements
+        for _ in range(3):
+            assert _ask(client).status_code == 200
+    after = _prepared_statements()
+    # The same two statements ran again (no new preparation); Django's own cursors prepare nothing (the log).
+    assert set(after) == set(before) == {"authtoken_token", "enrollment_person"}
+    assert after == {table: runs + 3 for table, runs in before.items()}
+    assert CoverageLookup.objects.filter(username=provider_user.username).count() == 4
+
+
+def test_a_prepared_statement_outlives_a_rolled_back_transaction(provider_user, providers, admin_user):
+    """psycopg forgets its prepared statements on a rollback (and deallocates them); the next request
+    prepares them again instead of naming one that is gone."""
+    from django.db import transaction
+
+    grant_provider_access(user=provider_user, provider=providers["H11010001"], actor=admin_user)
+    client = _token_client(provider_user)
+    for _ in range(2):
+        try:
+            with transaction.atomic():
+                assert _ask(client).status_code == 200
+                raise RuntimeError("roll back")
+        except RuntimeError:
+            pass
+        assert _ask(client).status_code == 200
+    assert set(_prepared_statements()) == {"authtoken_token", "enrollment_person"}
