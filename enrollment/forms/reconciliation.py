@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..models import Discrepancy
-from ..reconciliation.engine import date_from_name
+from ..reconciliation.engine import date_from_name, latest_reconciled_date, stale_date_message
 from ..selectors.reconciliation import DiscrepancyState
 
 Resolution = Discrepancy.Resolution
@@ -88,6 +88,10 @@ class RunStartForm(forms.Form):
         if data.get("run_date") and data["run_date"] > timezone.localdate():
             self.add_error("run_date", _("The date of the extract (%(date)s) is in the future: an extract holds "
                                          "the data of a day that has passed.") % {"date": data["run_date"].isoformat()})
+        elif data.get("run_date"):
+            latest = latest_reconciled_date()
+            if latest is not None and data["run_date"] < latest:
+                self.add_error("run_date", stale_date_message(data["run_date"], latest))
         return data
 
     def drop_path(self) -> Path | None:
