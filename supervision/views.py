@@ -57,7 +57,7 @@ def problem_export(request):
     form = ExportForm(request.GET)
     fmt = form.cleaned_data["format"] if form.is_valid() else "csv"
     filterset = problems_for_list(request.GET, request)
-    headers = [_("Number"), _("Raised on"), _("Source"), _("Kind of problem"), _("Title"), _("Severity"), _("State"),
+    headers = [_("No."), _("Raised on"), _("Source"), _("Kind of problem"), _("Title"), _("Severity"), _("State"),
                _("Assigned to"), _("Responsible unit"), _("Deadline"), _("Overdue"), _("Reports"),
                _("Rectification"), _("Closed on")]
     rows = ([p.pk, timezone.localtime(p.raised_at), source_label(p.source_app), category_label(p.category), p.title,
@@ -69,23 +69,31 @@ def problem_export(request):
                            sheet_title=_("Problem ledger"))
 
 
+def auto_id(name: str) -> str:
+    """The ids of one move's form: several forms share a page (assign and the deadline both have a
+    deadline), so each form's ids carry its move ("id_deadline_deadline"); the fields' names do not."""
+    return f"id_{name}_%s"
+
+
 def _forms(problem: Problem, user, **given) -> dict:
-    """The forms of the moves this user may make now, keyed by action."""
+    """The forms of the moves this user may make now, keyed by action (a move the table does not
+    allow from this state, or not to this user, has no form)."""
     targets = set(allowed_targets(problem, user))
     initial = {"version": problem.version}
     forms = {}
     if Status.RECTIFYING in targets:
-        forms["assign"] = AssignForm(initial={**initial, "assignee": problem.assignee_id,
-                                              "responsible_unit": problem.responsible_unit,
-                                              "deadline": problem.deadline})
-    if problem.status in targets:  # a move to the same state: an edit in this state
-        forms["deadline"] = DeadlineForm(initial={**initial, "deadline": problem.deadline})
+        forms["assign"] = AssignForm(auto_id=auto_id("assign"), initial={
+            **initial, "assignee": problem.assignee_id, "responsible_unit": problem.responsible_unit,
+            "deadline": problem.deadline})
+    if problem.status in targets:  # a move to the same state: a new deadline while it is being rectified
+        forms["deadline"] = DeadlineForm(auto_id=auto_id("deadline"),
+                                         initial={**initial, "deadline": problem.deadline})
     if Status.AWAITING_VERIFICATION in targets:
-        forms["rectify"] = RectifyForm(initial=initial)
+        forms["rectify"] = RectifyForm(auto_id=auto_id("rectify"), initial=initial)
     if Status.CLOSED in targets:
-        forms["close"] = CloseForm(initial=initial)
+        forms["close"] = CloseForm(auto_id=auto_id("close"), initial=initial)
     if Status.REOPENED in targets:
-        forms["reopen"] = ReopenForm(initial=initial)
+        forms["reopen"] = ReopenForm(auto_id=auto_id("reopen"), initial=initial)
     forms.update({k: v for k, v in given.items() if k in forms})
     return forms
 
@@ -127,7 +135,7 @@ def _move(name: str, form_class, act):
     @require_POST
     def view(request, pk):
         problem = access_problem(request.user, pk, "work")
-        form = form_class(request.POST)
+        form = form_class(request.POST, auto_id=auto_id(name))
         if not form.is_valid():
             return _detail(request, problem, status=400, **{name: form})
         try:
@@ -180,7 +188,7 @@ def problem_close(request, pk):
     """Closing asks first: the form comes back on a page that says what closing means, and only the
     confirmed form closes the problem."""
     problem = access_problem(request.user, pk, "work")
-    form = CloseForm(request.POST)
+    form = CloseForm(request.POST, auto_id=auto_id("close"))
     if not form.is_valid():
         return _detail(request, problem, status=400, close=form)
     if not form.cleaned_data["confirmed"]:

@@ -13,6 +13,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.widgets import DateInput
+
 from ..models import Discrepancy
 from ..reconciliation.engine import date_from_name, latest_reconciled_date, stale_date_message
 from ..selectors.reconciliation import DiscrepancyState
@@ -59,7 +61,7 @@ class RunStartForm(forms.Form):
     drop_file = forms.ChoiceField(label=_("Or a file in the drop folder"), required=False)
     run_date = forms.DateField(label=_("Date of the extract"), required=False,
                                help_text=_("Leave empty to take it from the file name (enrollment-YYYYMMDD.csv)."),
-                               widget=forms.DateInput(attrs={"type": "date"}))
+                               widget=DateInput())
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
