@@ -1,5 +1,6 @@
 """The problem ledger's pages: the list (filters, counts per state, search, export) and a problem's
 page with the moves its state allows the user (assign, deadline, rectification, close, reopen).
+Staff who do not keep the ledger see the problems given to them, read-only (supervision.permissions).
 
 Thin: the forms check shape, supervision.permissions checks who, supervision.services makes each
 move through the transitions table. Closing asks for confirmation on a page of its own.
@@ -15,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import DomainError
 from core.exports import export_response
+from core.roles import has_role
 from core.system import staff_name
 from core.timeline import object_timeline
 from core.workflow import allowed_targets
@@ -23,7 +25,8 @@ from . import services
 from .forms import AssignForm, CloseForm, DeadlineForm, ExportForm, RectifyForm, ReopenForm
 from .models import Problem
 from .permissions import access_ledger, access_problem
-from .selectors import category_label, ledger_summary, problems_for_list, source_label
+from .roles import SUPERVISORS
+from .selectors import category_label, ledger_summary, problems_for_list, problems_visible_to, source_label
 
 Status = Problem.Status
 PAGE_SIZE = 50
@@ -36,8 +39,9 @@ def _row(p: Problem) -> dict:
 
 @require_GET
 def problem_list(request):
+    """The ledger; for a member of staff who does not keep it, the problems given to them."""
     access_ledger(request.user)
-    summary = ledger_summary()
+    summary = ledger_summary(problems=problems_visible_to(request.user))
     filterset = problems_for_list(request.GET, request, summary)
     page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     params = request.GET.copy()
@@ -47,7 +51,7 @@ def problem_list(request):
         "counts": [(value, label, summary.by_status[value]) for value, label in Status.choices],
         "overdue_total": summary.overdue,
         "querystring_without_page": f"{params.urlencode()}&" if params else "",
-        "export_query": params.urlencode(),
+        "export_query": params.urlencode(), "whole_ledger": has_role(request.user, *SUPERVISORS),
     })
 
 
@@ -103,6 +107,8 @@ def _detail(request, problem: Problem, status: int = 200, **given):
         "problem": problem, "source": source_label(problem.source_app), "category": category_label(problem.category),
         "assignee": staff_name(problem.assignee), "raised_by": staff_name(problem.raised_by),
         "timeline": object_timeline(problem), "forms": _forms(problem, request.user, **given),
+        "whole_ledger": has_role(request.user, *SUPERVISORS),
+        "assigned_to_me": problem.assignee_id is not None and problem.assignee_id == request.user.pk,
     }, status=status)
 
 
