@@ -66,7 +66,8 @@ def _try(entry: Entry) -> dict:
 AUDIT_TEXT = AuditText(
     phrases={
         # a case at the window
-        "enrollment.application.created": gettext_lazy("%(actor)s took in the case %(object)s."),
+        "enrollment.application.created": gettext_lazy(
+            "%(actor)s entered the case %(object)s as a draft (not submitted yet: no time limit runs)."),
         "enrollment.application.materials_checked": Phrase(
             gettext_lazy("%(actor)s checked the materials: %(materials)s."), facts=_checked, note=None),
         "enrollment.application.roster_uploaded": gettext_lazy(

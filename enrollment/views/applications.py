@@ -123,7 +123,8 @@ def application_create(request):
             if not exc.errors:
                 form.add_error(None, str(exc.message))
         else:
-            messages.success(request, _("Case %(number)s was taken in.") % {"number": app.number})
+            messages.success(request, _("Case %(number)s was saved as a draft: submit it to take it in and start "
+                                        "its time limit.") % {"number": app.number})
             return redirect("enrollment:application_detail", app.pk)
     return render(request, "enrollment/applications/create.html", {
         "form": form, "kind": kind, "kind_label": spec_for(kind).label, "time_limit": spec_for(kind).time_limit})
