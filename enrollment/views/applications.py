@@ -115,7 +115,10 @@ def application_create(request):
         kinds = [(spec.kind, spec.label, materials.checklist(spec.kind), spec.time_limit) for spec in KINDS.values()]
         return render(request, "enrollment/applications/choose_kind.html", {"kinds": kinds})
     form = ApplicationForm(request.POST or None, kind=kind, query=request.GET)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not form.is_valid():
+        # Every error at once: what the form could read is checked by the service too.
+        form.add_other_service_errors(services.application_data_errors(**form.data_arguments()))
+    elif request.method == "POST":
         try:
             app = services.create_application(actor=request.user, **form.service_arguments())
         except ValidationFailed as exc:
