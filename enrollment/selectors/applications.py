@@ -363,13 +363,13 @@ def home_summary(user) -> dict:
     if has_role(user, *CLERKS):
         tile("mine", _("My open cases"))
         tile("due_soon", _("Due within 2 working days"), "warn")
-        if counts["drafts"]:
-            tile("drafts", _("My drafts (not submitted)"))
     if has_role(user, *DECIDERS):
         tile("to_decide", decide_tab_label(user), "warn")
     if has_role(user, Role.SUPERVISOR):
         tile("open", _("Open cases"))
     tile("overdue", _("Overdue"), "danger")
+    if counts["drafts"] and has_role(user, *CLERKS):
+        tile("drafts", _("My drafts (not submitted)"))
     if counts["to_register"] and has_role(user, *CLERKS, *DECIDERS):
         tile("to_register", _("Approved, not yet in the register"), "danger", query="queue=all&status=APPROVED")
     tiles["discrepancies"] = {"label": _("Open discrepancies"), "count": open_discrepancies().count(), "tone": "",
