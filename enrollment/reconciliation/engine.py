@@ -11,8 +11,9 @@ The run row's states and the discrepancies' closing are moves of their transitio
 Each try is also an attempt row beside the run (ReconciliationAttempt): a date that succeeded keeps
 its run as it was when a later try of it is rejected or fails. A data date after today, or before
 the latest date that succeeded, is refused before anything is recorded (an older extract run after a
-newer one would close the newer night's discrepancies as gone and restart their history). Under the lock, a run or attempt still RUNNING was left by a worker that
-died: it is marked INTERRUPTED before the new run starts.
+newer one would close the newer night's discrepancies as gone and restart their history). Under the
+lock, a run or attempt still RUNNING was left by a worker that died: it is marked INTERRUPTED before
+the new run starts.
 """
 
 import hashlib
