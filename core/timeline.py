@@ -37,7 +37,10 @@ as its code.
 
 A letter kept in the same transaction as a change is written right after it in the chain (the
 chain's lock is held to the commit), so `object_timeline` puts the letter into that change's
-sentence; a letter issued on its own is a line of its own. A timeline costs a fixed number of
+sentence. When that change's phrase names no letter, the letter came with the step before it, by
+the same person, whose phrase names one (an approval that applies itself to the register, then its
+letter: approved, registered, letter); failing that, and for a letter issued on its own, the letter
+is a line of its own. A letter never goes unsaid. A timeline costs a fixed number of
 queries however long it is: the entries with their actors, the object's letters (and their
 entries when it has any), the other users the entries name (when they name any).
 """
@@ -307,6 +310,32 @@ def describe(rows: list[AuditEntry], letters: Mapping[int, tuple[str, str]] | No
     return [sentence(Entry(row, vocab, users, letters.get(row.seq, ("", "")))) for row in rows]
 
 
+_LETTER_PLACEHOLDERS = ("%(letter)s", "%(letter_number)s")
+
+
+def names_letter(action: str) -> bool:
+    """Whether the action's sentence says which letter came with it."""
+    phrase = phrase_for(action)
+    return phrase is not None and any(p in str(phrase.text) for p in _LETTER_PLACEHOLDERS)
+
+
+def _letter_goes_with(letter: AuditEntry, rows: dict[int, AuditEntry], earlier: dict[int, AuditEntry],
+                      taken: dict) -> int | None:
+    """The seq of the change whose sentence names `letter`, or None (a line of its own): the change
+    written right before it, or, when that one's sentence names no letter, the object's change before
+    that, by the same person, whose sentence does and has no letter yet."""
+    change = rows.get(letter.seq - 1)
+    if change is None:
+        return None
+    if names_letter(change.action):
+        return change.seq
+    step = earlier.get(change.seq)
+    if (step is not None and step.seq not in taken and step.actor_id == change.actor_id == letter.actor_id
+            and names_letter(step.action)):
+        return step.seq
+    return None
+
+
 def object_timeline(obj, limit: int = 200) -> list[dict]:
     """An object's history in sentences, newest first: [{at, actor, text, note, action}].
 
@@ -317,12 +346,15 @@ def object_timeline(obj, limit: int = 200) -> list[dict]:
         object_type=obj._meta.label_lower, object_id=str(obj.pk)).values_list("pk", "title", "number")}
     by_seq = {}
     if letters:
-        seqs = {row.seq for row in rows}
+        by_change = {row.seq: row for row in rows}
+        ordered = sorted(rows, key=lambda row: row.seq)
+        earlier = {later.seq: before for before, later in zip(ordered, ordered[1:], strict=False)}
         issued = list(AuditEntry.objects.filter(object_type=LETTER_TYPE, object_id__in=list(letters))
-                      .select_related("actor").order_by("-seq"))
+                      .select_related("actor").order_by("seq"))
         for row in issued:
-            if row.seq - 1 in seqs:
-                by_seq[row.seq - 1] = letters[row.object_id]
+            change = _letter_goes_with(row, by_change, earlier, by_seq)
+            if change is not None:
+                by_seq[change] = letters[row.object_id]
             else:  # issued on its own: a line of its own
                 rows.append(row)
                 by_seq[row.seq] = letters[row.object_id]

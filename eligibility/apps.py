@@ -17,3 +17,4 @@ class EligibilityConfig(AppConfig):
         NavEntry(_("Policies"), "eligibility:policies", OFFICE_STAFF),
     ]
     demo_seed = "eligibility.seed.seed_eligibility"
+    audit_text = "eligibility.audit_text.AUDIT_TEXT"  # how its audit entries read on pages (core.timeline)

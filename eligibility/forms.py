@@ -5,6 +5,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.widgets import DateInput
+
 from .models import CatalogueItem, Registration
 from .selectors.catalogue import search_catalogue
 from .selectors.registrations import registration_list, with_state
@@ -13,7 +15,7 @@ from .selectors.registrations import registration_list, with_state
 class CatalogueSearchForm(forms.Form):
     q = forms.CharField(label=_("Code or name"), max_length=100, required=False, widget=forms.TextInput(attrs={
         "type": "search", "autocomplete": "off", "placeholder": _("e.g. XA01… or 阿莫西林")}))
-    on = forms.DateField(label=_("In force on"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+    on = forms.DateField(label=_("In force on"), required=False, widget=DateInput(),
                          help_text=_("Empty: every version."))
     category = forms.ChoiceField(label=_("Category"), required=False,
                                  choices=[("", _("All")), *CatalogueItem.Category.choices])

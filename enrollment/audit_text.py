@@ -55,10 +55,19 @@ def _taken(entry: Entry) -> dict:
     return {"taken": "；".join(parts)}
 
 
+def _try(entry: Entry) -> dict:
+    """The file and the attempt a run's start names: `file` and `attempt` are in every start's entry (a
+    retry of a date that succeeded changes no file_name on the run, so it is not among the changes)."""
+    after = entry.after
+    return {"file": str(after.get("file") or after.get("file_name") or ""),
+            "attempt": str(after.get("attempt") or after.get("attempts") or "")}
+
+
 AUDIT_TEXT = AuditText(
     phrases={
         # a case at the window
-        "enrollment.application.created": gettext_lazy("%(actor)s took in the case %(object)s."),
+        "enrollment.application.created": gettext_lazy(
+            "%(actor)s entered the case %(object)s as a draft (not submitted yet: no time limit runs)."),
         "enrollment.application.materials_checked": Phrase(
             gettext_lazy("%(actor)s checked the materials: %(materials)s."), facts=_checked, note=None),
         "enrollment.application.roster_uploaded": gettext_lazy(
@@ -107,8 +116,9 @@ AUDIT_TEXT = AuditText(
             "%(actor)s exported %(count)s discrepancies with full identity numbers."),
         "enrollment.reconciliation.requested": gettext_lazy(
             "%(actor)s asked for the reconciliation of %(date)s with %(file)s."),
-        "enrollment.reconciliation.started": gettext_lazy(
-            "%(actor)s started the reconciliation of %(file_name)s (attempt %(attempts)s)."),
+        "enrollment.reconciliation.started": Phrase(
+            gettext_lazy("%(actor)s started the reconciliation of the file %(file)s (attempt %(attempt)s)."),
+            facts=_try),
         "enrollment.reconciliation.succeeded": gettext_lazy(
             "%(actor)s finished the reconciliation: %(rows)s rows read, %(opened)s new discrepancies, "
             "%(closed)s closed."),

@@ -52,7 +52,7 @@ def reconcile_extract(self, path: str, run_date: str, user_id: int | None = None
         if self.request.is_eager:
             raise
         raise self.retry(exc=exc, countdown=60)
-    except ValidationFailed as exc:  # a date in the future: refused, nothing recorded, not retried
+    except ValidationFailed as exc:  # a date in the future or before the latest reconciled: refused, not retried
         return {"status": "REFUSED", "error": str(exc.message)}
     if done.rejection is not None:
         return {"status": done.status, "error": done.rejection.message}

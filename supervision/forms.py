@@ -5,6 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core.system import staff_name
+from core.widgets import DateInput
 
 from .selectors import assignable_staff
 
@@ -23,7 +24,7 @@ class AssignForm(_Versioned):
                                 empty_label=_("— nobody in particular —"))
     responsible_unit = forms.CharField(label=_("Responsible unit"), max_length=100, required=False,
                                        help_text=_("A section or a provider, e.g. the enrollment section."))
-    deadline = forms.DateField(label=_("Rectify by"), widget=forms.DateInput(attrs={"type": "date"}))
+    deadline = forms.DateField(label=_("Rectify by"), widget=DateInput())
     note = forms.CharField(label=_("Instructions"), max_length=1000, required=False,
                            widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -33,7 +34,7 @@ class AssignForm(_Versioned):
 
 
 class DeadlineForm(_Versioned):
-    deadline = forms.DateField(label=_("New deadline"), widget=forms.DateInput(attrs={"type": "date"}))
+    deadline = forms.DateField(label=_("New deadline"), widget=DateInput())
     note = forms.CharField(label=_("Why"), max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 

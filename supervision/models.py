@@ -19,7 +19,8 @@ class Problem(models.Model):
     is reported. A supervisor then works it through the transitions table: assigns it to a staff
     member or a responsible unit with a deadline (OPEN or REOPENED -> RECTIFYING), records the
     rectification (-> AWAITING_VERIFICATION), closes it or sends it back (REOPENED). A move from a
-    state to itself is an edit in that state (a new deadline, another assignee). Overdue: a
+    state to itself is an edit in that state: while it is being rectified, a new deadline or another
+    assignee (a problem nobody has been given yet gets its deadline when it is assigned). Overdue: a
     deadline passed and not closed.
     """
 
@@ -36,7 +37,7 @@ class Problem(models.Model):
         HIGH = "HIGH", _("High")
 
     TRANSITIONS = {
-        Status.OPEN: {Status.RECTIFYING: SUPERVISORS, Status.CLOSED: SUPERVISORS, Status.OPEN: SUPERVISORS},
+        Status.OPEN: {Status.RECTIFYING: SUPERVISORS, Status.CLOSED: SUPERVISORS},
         Status.RECTIFYING: {Status.AWAITING_VERIFICATION: SUPERVISORS, Status.RECTIFYING: SUPERVISORS},
         Status.AWAITING_VERIFICATION: {Status.CLOSED: SUPERVISORS, Status.REOPENED: SUPERVISORS},
         Status.REOPENED: {Status.RECTIFYING: SUPERVISORS},

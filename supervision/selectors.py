@@ -11,12 +11,20 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.roles import Role
+from core.roles import has_role
 
 from .models import Problem
+from .roles import ASSIGNEES, SUPERVISORS
 
 # Who may be given a problem to rectify: the office's own staff (not providers, not the system user).
-ASSIGNABLE_ROLES = [r for r in Role.values if r not in (Role.PROVIDER, Role.SYSTEM)]
+ASSIGNABLE_ROLES = [str(role) for role in ASSIGNEES]
+
+
+def problems_visible_to(user) -> QuerySet:
+    """The whole ledger for those who keep it; for anyone else, the problems given to them."""
+    if has_role(user, *SUPERVISORS):
+        return Problem.objects.all()
+    return Problem.objects.filter(assignee=user) if getattr(user, "pk", None) else Problem.objects.none()
 
 
 def open_problems():
@@ -40,6 +48,13 @@ def home_summary(user) -> dict:
         open=Count("id", filter=~Q(status=Problem.Status.CLOSED)), overdue=Count("id", filter=overdue()),
         to_verify=Count("id", filter=Q(status=Problem.Status.AWAITING_VERIFICATION)))
     return counts
+
+
+def assigned_summary(user) -> dict | None:
+    """The home panel "problems assigned to me": those given to this user and not closed, the overdue
+    ones among them (one query); None, hiding the panel, when there is none."""
+    counts = open_problems().filter(assignee=user).aggregate(open=Count("id"), overdue=Count("id", filter=overdue()))
+    return counts if counts["open"] else None
 
 
 def source_label(source_app: str) -> str:
@@ -74,9 +89,11 @@ class LedgerSummary:
     units: list[tuple[str, str]]
 
 
-def ledger_summary(today: date | None = None) -> LedgerSummary:
-    """One GROUP BY over (state, source, unit): a few dozen rows however long the ledger is."""
-    rows = list(Problem.objects.order_by().values("status", "source_app", "responsible_unit")
+def ledger_summary(today: date | None = None, *, problems: QuerySet | None = None) -> LedgerSummary:
+    """One GROUP BY over (state, source, unit) of `problems` (by default the whole ledger): a few dozen
+    rows however long the ledger is."""
+    problems = Problem.objects.all() if problems is None else problems
+    rows = list(problems.order_by().values("status", "source_app", "responsible_unit")
                 .annotate(n=Count("id"), late=Count("id", filter=overdue(today))))
     by_status = dict.fromkeys(Problem.Status.values, 0)
     for row in rows:
@@ -96,11 +113,13 @@ class ProblemFilter(django_filters.FilterSet):
                                        empty_label=_("Any unit"))
     overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Overdue only"),
                                            widget=forms.CheckboxInput)
+    mine = django_filters.BooleanFilter(method="filter_mine", label=_("Assigned to me only"),
+                                        widget=forms.CheckboxInput)
     q = django_filters.CharFilter(method="filter_search", label=_("Title contains"), max_length=100)
 
     class Meta:
         model = Problem
-        fields = ["status", "source", "unit", "overdue", "q"]
+        fields = ["status", "source", "unit", "overdue", "mine", "q"]
 
     def __init__(self, data=None, *args, summary: LedgerSummary, **kwargs):
         super().__init__(data, *args, **kwargs)
@@ -110,12 +129,18 @@ class ProblemFilter(django_filters.FilterSet):
     def filter_overdue(self, qs, name, value):
         return qs.filter(overdue()) if value else qs
 
+    def filter_mine(self, qs, name, value):
+        user = getattr(self.request, "user", None)
+        return qs.filter(assignee=user) if value and getattr(user, "pk", None) else qs
+
     def filter_search(self, qs, name, value):
         value = value.strip()
         return qs.filter(title__icontains=value) if value else qs
 
 
 def problems_for_list(data=None, request=None, summary: LedgerSummary | None = None) -> ProblemFilter:
-    """The filtered ledger, newest first, with the assignee read in the same query."""
-    return ProblemFilter(data or None, queryset=Problem.objects.select_related("assignee").order_by("-raised_at", "-id"),
-                         request=request, summary=summary or ledger_summary())
+    """The filtered ledger the request's user may see (problems_visible_to), newest first, with the
+    assignee read in the same query."""
+    visible = problems_visible_to(request.user if request is not None else None)
+    return ProblemFilter(data or None, queryset=visible.select_related("assignee").order_by("-raised_at", "-id"),
+                         request=request, summary=summary or ledger_summary(problems=visible))

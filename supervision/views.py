@@ -1,5 +1,6 @@
 """The problem ledger's pages: the list (filters, counts per state, search, export) and a problem's
 page with the moves its state allows the user (assign, deadline, rectification, close, reopen).
+Staff who do not keep the ledger see the problems given to them, read-only (supervision.permissions).
 
 Thin: the forms check shape, supervision.permissions checks who, supervision.services makes each
 move through the transitions table. Closing asks for confirmation on a page of its own.
@@ -15,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import DomainError
 from core.exports import export_response
+from core.roles import has_role
 from core.system import staff_name
 from core.timeline import object_timeline
 from core.workflow import allowed_targets
@@ -23,7 +25,8 @@ from . import services
 from .forms import AssignForm, CloseForm, DeadlineForm, ExportForm, RectifyForm, ReopenForm
 from .models import Problem
 from .permissions import access_ledger, access_problem
-from .selectors import category_label, ledger_summary, problems_for_list, source_label
+from .roles import SUPERVISORS
+from .selectors import category_label, ledger_summary, problems_for_list, problems_visible_to, source_label
 
 Status = Problem.Status
 PAGE_SIZE = 50
@@ -36,8 +39,9 @@ def _row(p: Problem) -> dict:
 
 @require_GET
 def problem_list(request):
+    """The ledger; for a member of staff who does not keep it, the problems given to them."""
     access_ledger(request.user)
-    summary = ledger_summary()
+    summary = ledger_summary(problems=problems_visible_to(request.user))
     filterset = problems_for_list(request.GET, request, summary)
     page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     params = request.GET.copy()
@@ -47,7 +51,7 @@ def problem_list(request):
         "counts": [(value, label, summary.by_status[value]) for value, label in Status.choices],
         "overdue_total": summary.overdue,
         "querystring_without_page": f"{params.urlencode()}&" if params else "",
-        "export_query": params.urlencode(),
+        "export_query": params.urlencode(), "whole_ledger": has_role(request.user, *SUPERVISORS),
     })
 
 
@@ -57,7 +61,7 @@ def problem_export(request):
     form = ExportForm(request.GET)
     fmt = form.cleaned_data["format"] if form.is_valid() else "csv"
     filterset = problems_for_list(request.GET, request)
-    headers = [_("Number"), _("Raised on"), _("Source"), _("Kind of problem"), _("Title"), _("Severity"), _("State"),
+    headers = [_("No."), _("Raised on"), _("Source"), _("Kind of problem"), _("Title"), _("Severity"), _("State"),
                _("Assigned to"), _("Responsible unit"), _("Deadline"), _("Overdue"), _("Reports"),
                _("Rectification"), _("Closed on")]
     rows = ([p.pk, timezone.localtime(p.raised_at), source_label(p.source_app), category_label(p.category), p.title,
@@ -69,23 +73,31 @@ def problem_export(request):
                            sheet_title=_("Problem ledger"))
 
 
+def auto_id(name: str) -> str:
+    """The ids of one move's form: several forms share a page (assign and the deadline both have a
+    deadline), so each form's ids carry its move ("id_deadline_deadline"); the fields' names do not."""
+    return f"id_{name}_%s"
+
+
 def _forms(problem: Problem, user, **given) -> dict:
-    """The forms of the moves this user may make now, keyed by action."""
+    """The forms of the moves this user may make now, keyed by action (a move the table does not
+    allow from this state, or not to this user, has no form)."""
     targets = set(allowed_targets(problem, user))
     initial = {"version": problem.version}
     forms = {}
     if Status.RECTIFYING in targets:
-        forms["assign"] = AssignForm(initial={**initial, "assignee": problem.assignee_id,
-                                              "responsible_unit": problem.responsible_unit,
-                                              "deadline": problem.deadline})
-    if problem.status in targets:  # a move to the same state: an edit in this state
-        forms["deadline"] = DeadlineForm(initial={**initial, "deadline": problem.deadline})
+        forms["assign"] = AssignForm(auto_id=auto_id("assign"), initial={
+            **initial, "assignee": problem.assignee_id, "responsible_unit": problem.responsible_unit,
+            "deadline": problem.deadline})
+    if problem.status in targets:  # a move to the same state: a new deadline while it is being rectified
+        forms["deadline"] = DeadlineForm(auto_id=auto_id("deadline"),
+                                         initial={**initial, "deadline": problem.deadline})
     if Status.AWAITING_VERIFICATION in targets:
-        forms["rectify"] = RectifyForm(initial=initial)
+        forms["rectify"] = RectifyForm(auto_id=auto_id("rectify"), initial=initial)
     if Status.CLOSED in targets:
-        forms["close"] = CloseForm(initial=initial)
+        forms["close"] = CloseForm(auto_id=auto_id("close"), initial=initial)
     if Status.REOPENED in targets:
-        forms["reopen"] = ReopenForm(initial=initial)
+        forms["reopen"] = ReopenForm(auto_id=auto_id("reopen"), initial=initial)
     forms.update({k: v for k, v in given.items() if k in forms})
     return forms
 
@@ -95,6 +107,8 @@ def _detail(request, problem: Problem, status: int = 200, **given):
         "problem": problem, "source": source_label(problem.source_app), "category": category_label(problem.category),
         "assignee": staff_name(problem.assignee), "raised_by": staff_name(problem.raised_by),
         "timeline": object_timeline(problem), "forms": _forms(problem, request.user, **given),
+        "whole_ledger": has_role(request.user, *SUPERVISORS),
+        "assigned_to_me": problem.assignee_id is not None and problem.assignee_id == request.user.pk,
     }, status=status)
 
 
@@ -127,7 +141,7 @@ def _move(name: str, form_class, act):
     @require_POST
     def view(request, pk):
         problem = access_problem(request.user, pk, "work")
-        form = form_class(request.POST)
+        form = form_class(request.POST, auto_id=auto_id(name))
         if not form.is_valid():
             return _detail(request, problem, status=400, **{name: form})
         try:
@@ -180,7 +194,7 @@ def problem_close(request, pk):
     """Closing asks first: the form comes back on a page that says what closing means, and only the
     confirmed form closes the problem."""
     problem = access_problem(request.user, pk, "work")
-    form = CloseForm(request.POST)
+    form = CloseForm(request.POST, auto_id=auto_id("close"))
     if not form.is_valid():
         return _detail(request, problem, status=400, close=form)
     if not form.cleaned_data["confirmed"]:

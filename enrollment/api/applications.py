@@ -224,8 +224,10 @@ class ApplicationListView(APIView):
 
     @extend_schema(tags=TAG, summary="The queue of registration applications", parameters=[
         OpenApiParameter("queue", str, enum=[q for q, _label in ApplicationFilter.QUEUES],
-                         description="open (default), mine, to_decide (waiting for the user's decision), due_soon, "
-                                     "overdue or all; ignored when q is given (a search looks in every case)"),
+                         description="open (default: the cases in hand, submitted; no draft), mine (the user's "
+                                     "cases in hand), drafts (the user's drafts, not submitted), to_decide (waiting "
+                                     "for the user's decision), due_soon, overdue or all; ignored when q is given "
+                                     "(a search looks in every case)"),
         OpenApiParameter("status", str, enum=Application.Status.values),
         OpenApiParameter("kind", str, enum=Application.Kind.values),
         OpenApiParameter("q", str, description="Any part of the case number, applicant, employer name or code, "

@@ -130,15 +130,28 @@ class ApplicationForm(forms.Form):
     # -- the service ----------------------------------------------------------------------------------
 
     def service_arguments(self) -> dict:
-        """The keyword arguments of create_application for the cleaned data."""
+        """The keyword arguments of create_application for the cleaned data (of an invalid form: what
+        it could read, a field in error left empty)."""
         d = self.cleaned_data
         own = set(CASE_FIELDS) | {"applicant_name", "applicant_phone", "provided"}
         payload = spec_for(self.kind).form_payload({k: d.get(k) for k in self.fields if k not in own})
         return {
-            "kind": self.kind, "applicant_name": d["applicant_name"], "applicant_phone": d.get("applicant_phone", ""),
+            "kind": self.kind, "applicant_name": d.get("applicant_name", ""),
+            "applicant_phone": d.get("applicant_phone", ""),
             "employer_code": d.get("employer_code", ""), "person_id_number": d.get("person_id_number", ""),
             "effective_date": d.get("effective_date"), "payload": payload, "provided": d.get("provided", []),
         }
+
+    def data_arguments(self) -> dict:
+        """service_arguments() without the checklist: what the service's data check takes."""
+        return {k: v for k, v in self.service_arguments().items() if k != "provided"}
+
+    def add_other_service_errors(self, errors: list[dict]) -> None:
+        """An invalid form's other errors, found by the service's check of what it could read: those of
+        the fields it has not flagged itself (a field it flagged was passed on empty, so the service's
+        word on it would only repeat "give it"; errors that name no field wait for a valid form)."""
+        self.add_service_errors([e for e in errors if e.get("column") in self.fields
+                                 and e.get("column") not in self.errors])
 
     def add_service_errors(self, errors: list[dict]) -> None:
         """Show a service's {column, message, line?} errors beside the fields they name."""

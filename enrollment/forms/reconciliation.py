@@ -13,8 +13,10 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.widgets import DateInput
+
 from ..models import Discrepancy
-from ..reconciliation.engine import date_from_name
+from ..reconciliation.engine import date_from_name, latest_reconciled_date, stale_date_message
 from ..selectors.reconciliation import DiscrepancyState
 
 Resolution = Discrepancy.Resolution
@@ -59,7 +61,7 @@ class RunStartForm(forms.Form):
     drop_file = forms.ChoiceField(label=_("Or a file in the drop folder"), required=False)
     run_date = forms.DateField(label=_("Date of the extract"), required=False,
                                help_text=_("Leave empty to take it from the file name (enrollment-YYYYMMDD.csv)."),
-                               widget=forms.DateInput(attrs={"type": "date"}))
+                               widget=DateInput())
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -88,6 +90,10 @@ class RunStartForm(forms.Form):
         if data.get("run_date") and data["run_date"] > timezone.localdate():
             self.add_error("run_date", _("The date of the extract (%(date)s) is in the future: an extract holds "
                                          "the data of a day that has passed.") % {"date": data["run_date"].isoformat()})
+        elif data.get("run_date"):
+            latest = latest_reconciled_date()
+            if latest is not None and data["run_date"] < latest:
+                self.add_error("run_date", stale_date_message(data["run_date"], latest))
         return data
 
     def drop_path(self) -> Path | None:

@@ -14,6 +14,7 @@ from rest_framework import serializers
 
 from core.errors import ValidationFailed
 from core.masking import mask_id_number
+from core.widgets import DateInput
 
 from ..forms.fields import EmployerCodeField
 from ..identity import IdentityError, check_id_number
@@ -156,5 +157,5 @@ def case_field(name: str, required: frozenset[str], *, label: Promise | None = N
                                required=needed, help_text=help_text)
     if name == "effective_date":
         return forms.DateField(label=label or gettext_lazy("Effective date"), required=needed, help_text=help_text,
-                               widget=forms.DateInput(attrs={"type": "date"}))
+                               widget=DateInput())
     raise ValueError(f"{name!r} is not a case field ({', '.join(CASE_FIELDS)}).")

@@ -53,6 +53,9 @@ class Application(models.Model):
     }
     OPEN_STATES = (Status.DRAFT, Status.SUBMITTED, Status.INCOMPLETE, Status.RESUBMITTED, Status.UNDER_REVIEW,
                    Status.APPROVED)
+    # The cases in hand (在办件): submitted, so taken in and their time limit running. A draft is not one
+    # yet: it waits for the clerk to submit it (the queue counts drafts apart).
+    IN_HAND_STATES = (Status.SUBMITTED, Status.INCOMPLETE, Status.RESUBMITTED, Status.UNDER_REVIEW, Status.APPROVED)
     # States in which the clerk may still change the checklist and the staff list.
     EDITABLE_STATES = (Status.DRAFT, Status.SUBMITTED, Status.INCOMPLETE, Status.RESUBMITTED)
 

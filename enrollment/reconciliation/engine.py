@@ -9,9 +9,11 @@ half-done), and two runs cannot overlap (a session advisory lock; the second is 
 The run row's states and the discrepancies' closing are moves of their transitions tables
 (core.workflow): the run's by whoever asked for it, the closing of what disappeared by the system user.
 Each try is also an attempt row beside the run (ReconciliationAttempt): a date that succeeded keeps
-its run as it was when a later try of it is rejected or fails. A data date after today is refused
-before anything is recorded. Under the lock, a run or attempt still RUNNING was left by a worker that
-died: it is marked INTERRUPTED before the new run starts.
+its run as it was when a later try of it is rejected or fails. A data date after today, or before
+the latest date that succeeded, is refused before anything is recorded (an older extract run after a
+newer one would close the newer night's discrepancies as gone and restart their history). Under the
+lock, a run or attempt still RUNNING was left by a worker that died: it is marked INTERRUPTED before
+the new run starts.
 """
 
 import hashlib
@@ -73,25 +75,47 @@ class Outcome:
     attempt: ReconciliationAttempt | None = None
 
 
+def latest_reconciled_date() -> date | None:
+    """The latest data date whose run succeeded: the register's comparison stands as of that night."""
+    return (ReconciliationRun.objects.filter(status=ReconciliationRun.Status.SUCCEEDED)
+            .order_by("-run_date").values_list("run_date", flat=True).first())
+
+
+def stale_date_message(run_date: date, latest: date) -> str:
+    return _("The extract's date %(date)s is earlier than %(latest)s, the latest date already reconciled: an "
+             "older extract cannot be compared after a newer one (it would close the newer discrepancies as "
+             "gone). Only %(latest)s or a later date can be run.") % {
+        "date": run_date.isoformat(), "latest": latest.isoformat()}
+
+
 def check_run_date(run_date: date) -> None:
-    """An extract is the agency's data of a day that has happened: a date after today is refused."""
+    """An extract is the agency's data of a day that has happened, not older than the latest date
+    reconciled (that date itself may be run again): any other date is refused."""
     if run_date > timezone.localdate():
         raise ValidationFailed(
             _("The extract's date %(date)s is in the future: an extract holds the data of a day that has passed.")
             % {"date": run_date.isoformat()},
             errors=[{"column": "run_date", "message": _("The date is in the future.")}], code="future_run_date")
+    latest = latest_reconciled_date()
+    if latest is not None and run_date < latest:
+        raise ValidationFailed(
+            stale_date_message(run_date, latest),
+            errors=[{"column": "run_date", "message": _("The date is earlier than the latest date reconciled.")}],
+            code="stale_run_date")
 
 
 def reconcile_file(path: Path, *, run_date: date, actor) -> Outcome:
     """Reconcile one extract for run_date, as `actor`: who asked for it (the system user for the
-    nightly job). Raises ValidationFailed (a date in the future: nothing recorded), ExtractRejected
-    (nothing changed), Conflict (another run is going on) or PermissionDenied (the actor may not run one)."""
+    nightly job). Raises ValidationFailed (a date in the future, or before the latest date reconciled:
+    nothing recorded), ExtractRejected (nothing changed), Conflict (another run is going on) or
+    PermissionDenied (the actor may not run one)."""
     check_run_date(run_date)
     path = Path(path)
     with session_lock(LOCK) as taken:
         if not taken:
             raise Conflict(_("A reconciliation is already running; try again when it has finished."),
                            code="reconciliation_running")
+        check_run_date(run_date)  # again under the lock: a newer date may have succeeded meanwhile
         _mark_interrupted(actor)
         run, attempt = _start_run(path, run_date, actor)
         try:

@@ -4,7 +4,9 @@ A file enrollment-YYYYMMDD.csv(.gz) in AGENCY_DROP_DIR is pending when its date 
 successful run, or its run was rejected or failed and the file now delivered differs (a
 corrected re-delivery) or the run failed or was interrupted. Dates are taken oldest first, so
 discrepancies age in order; a file dated after today is not pending (the engine would refuse it):
-it waits for its day, and is logged.
+it waits for its day, and is logged. A file dated before the latest date reconciled successfully
+is not pending either (the engine would refuse it: an older extract after a newer one would close the
+newer night's discrepancies as gone); it is logged and left alone.
 """
 
 import logging
@@ -16,7 +18,7 @@ from pathlib import Path
 from django.utils import timezone
 
 from ..models import ReconciliationRun
-from .engine import file_sha256
+from .engine import file_sha256, latest_reconciled_date
 
 log = logging.getLogger(__name__)
 _NAME = re.compile(r"^enrollment-(\d{4})(\d{2})(\d{2})\.csv(\.gz)?$")
@@ -47,11 +49,13 @@ def delivered(drop_dir: Path) -> list[Delivered]:
 
 
 def pending(drop_dir: Path) -> list[Delivered]:
-    today = timezone.localdate()
+    today, latest = timezone.localdate(), latest_reconciled_date()
     files = []
     for item in delivered(drop_dir):
         if item.run_date > today:
             log.warning("extract %s is dated after today (%s): left for its day", item.path, today)
+        elif latest is not None and item.run_date < latest:
+            log.info("extract %s is dated before the latest date reconciled (%s): left alone", item.path, latest)
         else:
             files.append(item)
     runs = {r.run_date: r for r in ReconciliationRun.objects.filter(run_date__in=[f.run_date for f in files])}

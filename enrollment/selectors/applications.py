@@ -59,14 +59,16 @@ def queue_conditions(user, today: date) -> dict[str, Q]:
     `to_decide` (待我审核 for a reviewer, 待我复核 for a senior reviewer): the cases waiting for this
     user's decision: under review and taken up by them or by nobody yet, or with every material in
     and the review not started; never a case they took in themselves (segregation of duties).
+    `open` and `mine` are the cases in hand (在办件: submitted); `drafts` the user's drafts, not submitted.
     """
-    open_ = Q(status__in=Application.OPEN_STATES)
+    open_ = Q(status__in=Application.IN_HAND_STATES)
     soon = add_working_days(today, DUE_SOON_DAYS)
     waiting_for_review = (Q(status=Status.UNDER_REVIEW) & (Q(reviewer=user) | Q(reviewer__isnull=True))
                           | Q(status__in=[Status.SUBMITTED, Status.RESUBMITTED]) & _every_material_provided())
     return {
         "open": open_,
         "mine": open_ & Q(created_by=user),
+        "drafts": Q(status=Status.DRAFT, created_by=user),
         "to_decide": waiting_for_review & ~Q(created_by=user),
         "due_soon": open_ & Q(due_date__gte=today, due_date__lte=soon),
         "overdue": open_ & Q(due_date__lt=today),
@@ -86,7 +88,7 @@ def queue_tabs(user) -> list[tuple[str, str]]:
     """(value, label) of the tabs this user sees, in order."""
     tabs = [("open", _("Open cases"))]
     if has_role(user, *CLERKS):
-        tabs.append(("mine", _("My open cases")))
+        tabs += [("mine", _("My open cases")), ("drafts", _("My drafts (not submitted)"))]
     if has_role(user, *DECIDERS):
         tabs.append(("to_decide", decide_tab_label(user)))
     tabs += [("due_soon", _("Due soon")), ("overdue", _("Overdue")), ("all", _("All cases"))]
@@ -110,7 +112,8 @@ class ApplicationFilter(django_filters.FilterSet):
     """
 
     QUEUES = [
-        ("open", _("Open cases")), ("mine", _("My open cases")), ("to_decide", _("Waiting for my review")),
+        ("open", _("Open cases")), ("mine", _("My open cases")), ("drafts", _("My drafts (not submitted)")),
+        ("to_decide", _("Waiting for my review")),
         ("due_soon", _("Due soon")), ("overdue", _("Overdue")), ("all", _("All cases")),
     ]
 
@@ -339,7 +342,8 @@ def _review_blocked(app: Application) -> str:
 def home_summary(user) -> dict:
     """Enrollment's home panel: the counts each of the user's roles works from, as tiles.
 
-    A clerk: their open cases, due soon, overdue. A reviewer or senior reviewer: the cases waiting
+    A clerk: their open cases (submitted), due soon, overdue, and their drafts while any wait to be
+    submitted. A reviewer or senior reviewer: the cases waiting
     for their decision, overdue. A supervisor: the open and the overdue cases. Everyone: the open
     discrepancies with the agency. Cases approved before approval registered them show while any
     remain. One query for the cases, one for the discrepancies (and one of the calendar).
@@ -364,6 +368,8 @@ def home_summary(user) -> dict:
     if has_role(user, Role.SUPERVISOR):
         tile("open", _("Open cases"))
     tile("overdue", _("Overdue"), "danger")
+    if counts["drafts"] and has_role(user, *CLERKS):
+        tile("drafts", _("My drafts (not submitted)"))
     if counts["to_register"] and has_role(user, *CLERKS, *DECIDERS):
         tile("to_register", _("Approved, not yet in the register"), "danger", query="queue=all&status=APPROVED")
     tiles["discrepancies"] = {"label": _("Open discrepancies"), "count": open_discrepancies().count(), "tone": "",

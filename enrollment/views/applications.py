@@ -115,7 +115,10 @@ def application_create(request):
         kinds = [(spec.kind, spec.label, materials.checklist(spec.kind), spec.time_limit) for spec in KINDS.values()]
         return render(request, "enrollment/applications/choose_kind.html", {"kinds": kinds})
     form = ApplicationForm(request.POST or None, kind=kind, query=request.GET)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not form.is_valid():
+        # Every error at once: what the form could read is checked by the service too.
+        form.add_other_service_errors(services.application_data_errors(**form.data_arguments()))
+    elif request.method == "POST":
         try:
             app = services.create_application(actor=request.user, **form.service_arguments())
         except ValidationFailed as exc:
@@ -123,7 +126,8 @@ def application_create(request):
             if not exc.errors:
                 form.add_error(None, str(exc.message))
         else:
-            messages.success(request, _("Case %(number)s was taken in.") % {"number": app.number})
+            messages.success(request, _("Case %(number)s was saved as a draft: submit it to take it in and start "
+                                        "its time limit.") % {"number": app.number})
             return redirect("enrollment:application_detail", app.pk)
     return render(request, "enrollment/applications/create.html", {
         "form": form, "kind": kind, "kind_label": spec_for(kind).label, "time_limit": spec_for(kind).time_limit})

@@ -41,7 +41,7 @@ STATE_BADGES = {Proposal.Status.PROPOSED: "warn", Proposal.Status.CONFIRMED: "ok
 TABS = [(ProposalTab.FOR_ME, gettext_lazy("Waiting for my confirmation")),
         (ProposalTab.MINE, gettext_lazy("Proposed by me")),
         (ProposalTab.WAITING, gettext_lazy("All waiting")),
-        (ProposalTab.DECIDED, gettext_lazy("Decided"))]
+        (ProposalTab.DECIDED, gettext_lazy("Dealt with"))]  # confirmed, refused or withdrawn
 DECISIONS = {
     "confirm": (confirm_proposal, gettext_lazy("Confirm and apply register change #%(n)d?"),
                 gettext_lazy("Register change #%(n)d was confirmed and applied.")),
@@ -161,6 +161,7 @@ def _detail(request, proposal: RegisterChangeProposal, *, status=200, form=None)
                     or (i.person is not None and i.person.version != i.person_version)],
         "actions": _actions(request.user, proposal), "form": form,
         "own": proposal.proposed_by_id == request.user.pk,
+        "applied": proposal.status == Proposal.Status.CONFIRMED,  # the changes read as done
     }, status=status)
 
 

@@ -168,13 +168,16 @@ def person_search_export(request):
 def start_links(user, *, person: Person | None = None, employer: Employer | None = None) -> list[dict]:
     """The applications a clerk can start from a person's page (person given, with the person's
     employer if registered) or an employer's page, with what the register knows filled in: each
-    kind that declares the page in KindSpec.started_from."""
+    kind that declares the page in KindSpec.started_from. A kind that needs an employer (增员, 减员)
+    is not offered for a person without a registered one (a resident's insurance has none)."""
     if not has_role(user, *CLERKS):
         return []
     page = "person" if person is not None else "employer"
     links = []
     for spec in KINDS.values():
         if page not in spec.started_from:
+            continue
+        if "employer_code" in spec.required and employer is None:
             continue
         params = {"kind": spec.kind}
         if person is not None and spec.persons_field:

@@ -19,11 +19,11 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def queue(clerk):
     # Long names squeeze the other columns to their narrowest, where a case number or a date would
     # break at its hyphens.
+    # Submitted, so that they are cases in hand (the queue's first tab) with a due date.
     employer = EmployerFactory(name="示范市泰和东方建设集团有限公司第一分公司江北新区高新技术产业开发区项目部" * 2)
-    return [svc.create_application(actor=clerk, kind=Application.Kind.ADD_PERSONS,
-                                   applicant_name="欧阳经办人员代理人员（受单位委托办理参保登记增员手续）",
-                                   employer_code=employer.uscc, effective_date=date(2026, 12, 1))
-            for _ in range(3)]
+    return [svc.submit_application(actor=clerk, application=svc.create_application(
+        actor=clerk, kind=Application.Kind.ADD_PERSONS, applicant_name="欧阳经办人员代理人员（受单位委托办理参保登记增员手续）",
+        employer_code=employer.uscc, effective_date=date(2026, 12, 1))) for _ in range(3)]
 
 
 def sized(browser, live_server, width, height=844):

@@ -118,8 +118,8 @@ def test_the_404_page_without_a_login_and_in_english_on_request():
     assert "Page not found" in html
 
 
-def test_a_page_a_role_may_not_open_is_a_403_with_the_site_header(clerk):
-    assert_site_page(page_client(clerk).get("/supervision/problems/"), 403)
+def test_a_page_a_role_may_not_open_is_a_403_with_the_site_header(provider_user):
+    assert_site_page(page_client(provider_user).get("/supervision/problems/"), 403)
 
 
 def test_a_csrf_failure_is_a_403_page_with_the_site_header(clerk):

@@ -109,6 +109,35 @@ def test_a_letter_kept_with_a_change_joins_its_sentence_and_one_issued_alone_sta
                                f"王芳 approved it and issued 测试通知书 {first.number}."]
 
 
+def test_a_letter_kept_after_a_second_step_joins_the_step_that_names_it(clerk, reviewer, english, declare):
+    """Approved, then applied (a phrase with no letter), then the letter, in one transaction: the letter is
+    named by the approval. A letter after a step that names none, with no such step before it by the same
+    person, stands on a line of its own: it is never lost."""
+    declare(AuditText(phrases={"core.provider.approved": "%(actor)s approved it and issued %(letter)s.",
+                               "core.provider.applied": "%(actor)s applied it."}))
+    provider, other = ProviderFactory(), ProviderFactory()
+
+    def letter():
+        return TextLetter(kind="test", prefix="TL", title="测试通知书", paragraphs=["正文"])
+
+    with transaction.atomic():
+        kept = letter()
+        kept.prepare()
+        record(reviewer, "core.provider.approved", provider)
+        record(reviewer, "core.provider.applied", provider)
+        first = kept.keep(actor=reviewer, obj=provider)
+    assert texts(provider) == ["张伟 applied it.", f"张伟 approved it and issued 测试通知书 {first.number}."]
+
+    with transaction.atomic():
+        kept = letter()
+        kept.prepare()
+        record(clerk, "core.provider.approved", other)  # someone else's approval: not this letter's step
+        record(reviewer, "core.provider.applied", other)
+        second = kept.keep(actor=reviewer, obj=other)
+    assert texts(other) == [f"张伟 issued 测试通知书 {second.number}.", "张伟 applied it.",
+                            "王芳 approved it and issued."]
+
+
 def test_identity_numbers_in_an_entry_are_masked(clerk, english):
     person = PersonFactory()
     audit(clerk, "enrollment.person.changed", person, {"name": person.id_number}, {"name": "张三"})

@@ -74,8 +74,8 @@ def test_a_transition_by_a_role_that_may_not_make_it_is_refused_and_not_audited(
 
 
 def test_allowed_targets_lists_the_moves_the_user_may_make(problem, supervisor, clerk):
-    assert set(allowed_targets(problem, supervisor)) == {  # OPEN to OPEN: an edit (a new deadline)
-        Problem.Status.RECTIFYING, Problem.Status.CLOSED, Problem.Status.OPEN}
+    assert set(allowed_targets(problem, supervisor)) == {  # its deadline comes with the assignment
+        Problem.Status.RECTIFYING, Problem.Status.CLOSED}
     assert allowed_targets(problem, clerk) == []
 
 

@@ -332,11 +332,13 @@ def test_the_tabs_show_their_counts_from_one_query(client_for, clerk, reviewer, 
     today = timezone.localdate()
     conditions = queue_conditions(clerk, today)
     with django_assert_num_queries(1):
-        counts = queue_counts(conditions, ["open", "mine", "due_soon", "overdue", "all"])
-    assert counts == {"open": 6, "mine": 5, "due_soon": counts["due_soon"], "overdue": 1, "all": 7}
+        counts = queue_counts(conditions, ["open", "mine", "drafts", "due_soon", "overdue", "all"])
+    # The draft is no case in hand (在办件) yet: it counts among the clerk's drafts.
+    assert counts == {"open": 5, "mine": 4, "drafts": 1, "due_soon": counts["due_soon"], "overdue": 1, "all": 7}
     page = client_for(clerk).get(url("application_list")).content.decode()
-    assert re.search(r'data-tab="open"[^>]*>Open cases <span class="count">6</span>', page)
-    assert re.search(r'data-tab="mine"[^>]*>My open cases <span class="count">5</span>', page)
+    assert re.search(r'data-tab="open"[^>]*>Open cases <span class="count">5</span>', page)
+    assert re.search(r'data-tab="mine"[^>]*>My open cases <span class="count">4</span>', page)
+    assert re.search(r'data-tab="drafts"[^>]*>My drafts \(not submitted\) <span class="count">1</span>', page)
     assert re.search(r'data-tab="overdue"[^>]*>Overdue <span class="count">1</span>', page)
     assert 'data-tab="to_decide"' not in page  # a clerk decides nothing
 
@@ -369,15 +371,16 @@ def test_the_home_page_shows_each_role_its_own_counts(client_for, personas, cler
                                                       cases):
     Discrepancy.objects.create(kind=Discrepancy.Kind.MISSING_AGENCY, id_number="110105194912310029",
                                first_seen=date(2026, 1, 1), last_seen=date(2026, 1, 1), our_value="x")
-    assert _tiles(client_for(clerk)) == {"My open cases": 5, "Due within 2 working days": _tiles(
-        client_for(clerk))["Due within 2 working days"], "Overdue": 1, "Open discrepancies": 1}
+    assert _tiles(client_for(clerk)) == {"My open cases": 4, "Due within 2 working days": _tiles(
+        client_for(clerk))["Due within 2 working days"], "Overdue": 1, "Open discrepancies": 1,
+        "My drafts (not submitted)": 1}
     assert _tiles(client_for(reviewer)) == {"Waiting for my review": 4, "Overdue": 1, "Open discrepancies": 1,
                                              "Register changes waiting for my confirmation": 0}
     assert _tiles(client_for(senior)) == {"Waiting for my senior review": 3, "Overdue": 1, "Open discrepancies": 1,
                                            "Register changes waiting for my confirmation": 0}
     supervisor_tiles = _tiles(client_for(supervisor))
     assert {k: supervisor_tiles[k] for k in ("Open cases", "Overdue", "Open discrepancies")} == {
-        "Open cases": 6, "Overdue": 1, "Open discrepancies": 1}
+        "Open cases": 5, "Overdue": 1, "Open discrepancies": 1}
     assert "Open problems" in supervisor_tiles  # the problem ledger's own panel
     assert _tiles(client_for(personas["provider"])).get("Overdue") is None
 
@@ -413,4 +416,4 @@ def test_the_api_searches_every_case_and_keeps_open_as_its_default_tab(reviewer,
     registered = cases["registered"]
     found = api.get(base, {"queue": "overdue", "q": registered.number}).json()["results"]
     assert [a["number"] for a in found] == [registered.number]
-    assert api.get(base).json()["count"] == 6  # open cases, whoever asks
+    assert api.get(base).json()["count"] == 5  # open cases (in hand: no draft), whoever asks

@@ -119,7 +119,9 @@ def test_overdue_cases_stand_out_and_the_queues_filter(client_for, clerk, clerk2
     assert numbers("?queue=overdue") == [late.number]
     assert numbers("?queue=due_soon") == [soon.number]
     assert theirs.number not in numbers("?queue=mine") and late.number in numbers("?queue=mine")
-    assert numbers("?status=DRAFT") == [theirs.number]
+    assert numbers("?status=DRAFT") == []  # a draft is not in hand (在办件) until it is submitted
+    assert numbers("?queue=all&status=DRAFT") == [theirs.number]
+    assert numbers("?queue=drafts") == []  # the clerk's own drafts: none (that one is clerk2's)
     assert numbers(f"?q={late.number}") == [late.number]
     assert numbers("?kind=TRANSFER_IN") == []
     assert numbers("?queue=open")[0] == late.number  # earliest due first
@@ -213,7 +215,7 @@ def test_the_whole_case_through_the_pages(client_for, clerk, reviewer, case):
     case.refresh_from_db()
     assert case.status == Status.REGISTERED  # approved and applied to the register in one step
     page = c.get(url("application_detail", case.pk)).content.decode()
-    for said in ("took in the case", "issued the one-time notice", "the missing materials were brought",
+    for said in ("as a draft", "submitted the case", "issued the one-time notice", "the missing materials were brought",
                  "approved the case", "applied the case to the register"):
         assert said in page
 

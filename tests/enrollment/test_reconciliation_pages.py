@@ -265,7 +265,8 @@ def test_a_run_whose_worker_was_killed_shows_as_interrupted_and_the_next_run_tak
     assert '<span class="badge danger">Interrupted</span>' in listed and ">Running<" not in listed
 
     # The next run, of another date, records it as interrupted and goes on; its own date's next run redoes it.
-    reconcile_file(write(tmp_path / "next.csv", planted_rows()), run_date=NIGHT + timedelta(days=1), actor=reviewer)
+    # (The other date is the night before: once a later date has succeeded, an older one cannot be run.)
+    reconcile_file(write(tmp_path / "next.csv", planted_rows()), run_date=NIGHT - timedelta(days=1), actor=reviewer)
     run.refresh_from_db()
     assert run.status == ReconciliationRun.Status.INTERRUPTED
     assert run.attempt_rows.get(number=run.attempts).status == ReconciliationRun.Status.INTERRUPTED

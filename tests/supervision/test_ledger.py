@@ -62,11 +62,27 @@ def test_every_mistake_of_an_assignment_is_named_at_once(supervisor, provider_us
 
 def test_an_edit_from_a_stale_page_is_refused(supervisor, problem):
     stale = problem.version
-    svc.set_problem_deadline(actor=supervisor, problem=problem, deadline=in_days(5), expected_version=stale)
+    assign(supervisor, problem, deadline=in_days(5))
     with pytest.raises(ConcurrentEdit):
         assign(supervisor, problem, expected_version=stale)
+    with pytest.raises(ConcurrentEdit):
+        svc.set_problem_deadline(actor=supervisor, problem=problem, deadline=in_days(9), expected_version=stale)
     problem.refresh_from_db()
-    assert problem.status == Status.OPEN and problem.deadline == in_days(5)
+    assert problem.status == Status.RECTIFYING and problem.deadline == in_days(5)
+
+
+def test_the_deadline_is_changed_only_while_the_problem_is_being_rectified(supervisor, problem):
+    """A problem nobody has been given yet gets its deadline with the assignment: no edit before it."""
+    with pytest.raises(InvalidTransition):
+        svc.set_problem_deadline(actor=supervisor, problem=problem, deadline=in_days(5), expected_version=1)
+    problem.refresh_from_db()
+    assert (problem.status, problem.version, problem.deadline) == (Status.OPEN, 1, None)
+    assign(supervisor, problem)
+    svc.set_problem_deadline(actor=supervisor, problem=problem, deadline=in_days(20), note="需补充材料",
+                             expected_version=problem.version)
+    problem.refresh_from_db()
+    assert (problem.status, problem.deadline) == (Status.RECTIFYING, in_days(20))
+    assert last_entry(problem).action == "supervision.problem.deadline_set"
 
 
 def test_a_problem_goes_round_the_whole_table(supervisor, admin_user, clerk, problem):

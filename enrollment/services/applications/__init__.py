@@ -23,9 +23,11 @@ from .intake import (
     tick_materials,
 )
 from .overdue import overdue_applications, report_overdue_applications
+from .payloads import application_data_errors
 
 __all__ = [
-    "apply_to_register", "approve_application", "check_applicable", "create_application", "issue_notice",
+    "application_data_errors", "apply_to_register", "approve_application", "check_applicable",
+    "create_application", "issue_notice",
     "may_decide", "notice_items", "overdue_applications", "register_application", "reject_application",
     "report_overdue_applications", "resubmit_application", "seed_demo_applications", "segregation_message",
     "start_review", "submit_application", "tick_materials",

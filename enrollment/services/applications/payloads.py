@@ -3,7 +3,9 @@
 check_application_data() looks up the employer and person by the codes typed at the window and
 validates the payload with the kind's declaration (enrollment.kinds), collecting every problem at
 once as {column, message} (and `line` for a list of identity numbers), so the clerk fixes them in
-one pass.
+one pass. application_data_errors() is the same check returning the errors (nothing is written): the
+intake page runs it on what its form could read even when the form has errors of its own, so that
+every error is shown on the first try.
 """
 
 from datetime import date
@@ -38,6 +40,15 @@ def check_application_data(*, kind: str, applicant_name: str, applicant_phone: s
     if errors:
         raise ValidationFailed(errors=errors)
     return employer, person, cleaned
+
+
+def application_data_errors(**data) -> list[dict]:
+    """Every error check_application_data finds in `data` (its keyword arguments), without raising."""
+    try:
+        check_application_data(**data)
+    except ValidationFailed as exc:
+        return list(exc.errors)
+    return []
 
 
 def _employer(code: str, errors: Errors, *, required: bool) -> Employer | None:

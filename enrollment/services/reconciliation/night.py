@@ -57,8 +57,9 @@ def reconcile_night(*, actor, extracts: list[Delivered] | None = None) -> list[R
 
     `actor` is who asked: the system user for the nightly job. A rejected file is kept in its
     outcome and the next date goes on; a failed run, or one refused because another is going on,
-    raises (the task retries). A date in the future is refused (ValidationFailed) before anything
-    is recorded; the drop folder's extracts dated after today wait for their day.
+    raises (the task retries). A date in the future, or before the latest date reconciled, is refused
+    (ValidationFailed) before anything is recorded; the drop folder's extracts dated after today wait
+    for their day, and those dated before the latest date reconciled are left alone.
     """
     if extracts is None:
         extracts = pending(Path(settings.AGENCY_DROP_DIR))
