@@ -187,8 +187,9 @@ class Claim(models.Model):
         indexes = [
             # A batch's claims in claim_no order (pages, API, the rules' scan of a batch).
             models.Index(fields=["batch", "claim_no"], name="claim_batch_idx"),
-            # A patient's claims by date (readmissions, same-day visits, referral use, across batches).
-            models.Index(fields=["patient_id_number", "admission_date"], name="claim_patient_idx"),
+            # A patient's claims, at one provider by date (readmissions, same-day visits, units a day, across
+            # batches) or at any (referral use, what earlier batches pay).
+            models.Index(fields=["patient_id_number", "provider", "admission_date"], name="claim_patient_provider_idx"),
         ]
 
     def __str__(self):
