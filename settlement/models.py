@@ -278,7 +278,7 @@ class Finding(models.Model):
         ]
         indexes = [
             models.Index(fields=["batch", "claim", "position", "id"], name="finding_batch_idx"),
-            models.Index(fields=["claim", "line"], name="finding_claim_idx"),
+            # A claim's findings: finding_once_per_rule leads with (claim, line).
             models.Index(fields=["line", "severity"], name="finding_line_idx"),
         ]
 

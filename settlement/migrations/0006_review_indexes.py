@@ -1,4 +1,5 @@
-# A patient's claims at one provider (the review rules), or at any.
+# The review's indexes: a patient's claims at one provider (the review rules) or at any; no second index on a
+# finding's (claim, line), which finding_once_per_rule leads with.
 
 from django.db import migrations, models
 
@@ -13,6 +14,10 @@ class Migration(migrations.Migration):
         migrations.RemoveIndex(
             model_name='claim',
             name='claim_patient_idx',
+        ),
+        migrations.RemoveIndex(
+            model_name='finding',
+            name='finding_claim_idx',
         ),
         migrations.AddIndex(
             model_name='claim',
