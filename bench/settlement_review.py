@@ -853,12 +853,11 @@ def explain(batch_id: int, path: Path) -> None:
 
     with transaction.atomic(), connection.cursor() as cur, open(path, "w") as out:
         Finding.objects.filter(batch_id=batch_id).delete()
-        cur.execute("SET LOCAL jit = off; SET LOCAL work_mem = '64MB'")  # as settlement.rules.run_rules
         for statement in WORKING_SET:
             started = time.perf_counter()
-            cur.execute(("EXPLAIN (ANALYZE, BUFFERS) " if statement.startswith("CREATE") else "") + statement,
+            cur.execute(("EXPLAIN (ANALYZE, BUFFERS) " if statement.startswith("CREATE TEMP") else "") + statement,
                         {"batch": batch_id})
-            plan = "\n".join(row[0] for row in cur.fetchall()) if statement.startswith("CREATE") else ""
+            plan = "\n".join(row[0] for row in cur.fetchall()) if statement.startswith("CREATE TEMP") else ""
             out.write(f"=== {statement[:40]} ({time.perf_counter() - started:.3f} s)\n{plan}\n\n")
         for rule in REGISTRY:
             started = time.perf_counter()

@@ -48,8 +48,6 @@ def run_rules(batch_id: int) -> dict[str, float]:
     seconds = {}
     with transaction.atomic(), connection.cursor() as cursor:  # WORK lives until the transaction ends
         start = time.perf_counter()
-        # JIT compiles these statements for longer than they run; the window functions sort in memory.
-        cursor.execute("SET LOCAL jit = off; SET LOCAL work_mem = '64MB'")
         for statement in WORKING_SET:
             cursor.execute(statement, {"batch": batch_id})
         seconds["working set"] = time.perf_counter() - start

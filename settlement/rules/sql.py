@@ -107,6 +107,9 @@ def in_force(entry: str, day: str) -> str:
 
 
 WORKING_SET = (
+    # The planner's settings for the review's transaction: JIT compiles these statements for longer than they
+    # run, the window functions sort in memory, and a small sample makes the working set's statistics.
+    "SET LOCAL jit = off; SET LOCAL work_mem = '64MB'; SET LOCAL default_statistics_target = 10",
     f"DROP TABLE IF EXISTS {WORK}, {CLAIMS}",
     # The batch's claims, each with its provider, the patient in the register (person_id NULL: not in it)
     # and what the rules derive from the claim.
@@ -115,6 +118,8 @@ WORKING_SET = (
     "pv.level AS provider_level, c.claim_no, c.visit_type, c.patient_id_number, c.patient_name, c.admission_date, "
     "c.discharge_date, c.diagnosis_code, c.referral_no, c.emergency, c.transfer_from, c.total, p.id AS person_id, "
     "p.name AS person_name, p.insurance_type, "
+    # The order in which the claims count against the caps (and are paid units first): admission date, claim_no.
+    "row_number() OVER (ORDER BY c.admission_date, c.claim_no COLLATE \"C\", c.id) AS seq, "
     "upper(left(c.diagnosis_code, 3)) AS category, "
     f"(SELECT d.disease_class FROM {DISEASE} d WHERE upper(left(c.diagnosis_code, 3)) "
     "BETWEEN d.category_from AND d.category_to ORDER BY d.category_from DESC LIMIT 1) AS disease_class, "
@@ -125,7 +130,8 @@ WORKING_SET = (
     # An item's catalogue versions never overlap (a constraint): at most one entry in force on a day.
     f"CREATE TEMPORARY TABLE {WORK} ON COMMIT DROP AS "
     "SELECT l.id, l.claim_id, l.position, l.service_date, l.item_code, l.item_name, l.quantity, l.unit_price, "
-    "l.amount, l.days_supply, c.provider_id, c.claim_no, c.visit_type, c.patient_id_number, c.admission_date, "
+    "l.amount, l.days_supply, c.seq AS claim_seq, c.provider_id, c.claim_no, c.visit_type, c.patient_id_number, "
+    "c.admission_date, "
     "c.discharge_date, c.diagnosis_code, c.disease_class, c.sex, c.birth_date, "
     "ci.id AS ci_id, ci.name AS ci_name, ci.category AS ci_category, ci.pay_class AS ci_pay_class, "
     "ci.price_cap AS ci_price_cap, "
@@ -138,6 +144,7 @@ WORKING_SET = (
     "AS ca_max_per_claim, COALESCE(d.amount, 0) AS deducted "
     f"FROM {CLAIMS} c JOIN {LINE} l ON l.claim_id = c.id LEFT JOIN {DEDUCTED} d ON d.line_id = l.id "
     f"LEFT JOIN {CATALOGUE} ci ON ci.item_code = l.item_code AND {in_force('ci', 'l.service_date')}",
+    f"ANALYZE {WORK}",
     f"CREATE INDEX ON {WORK} (id)",  # each DEDUCT rule updates the few lines it took from
 )
 

@@ -105,14 +105,15 @@ _UNSETTLED = (
     "AND b.status IN ('accepted', 'reviewed', 'under_audit') AND c.patient_id_number IN "
     f"(SELECT patient_id_number FROM {CLAIMS}) GROUP BY 1, 2"
 )
-# Every line of the batch with its claim, claims in the order they count against the caps (admission date,
-# then claim_no), read through a server-side cursor so that memory does not grow with the batch.
-_CLAIM_LINES = (
-    "SELECT c.id, c.visit_type, c.patient_id_number, c.admission_date, c.referral_no, c.emergency, "
-    "c.provider_level, c.provider_area, c.person_id, c.insurance_type, "
-    "l.id, l.amount, l.quantity, l.ci_pay_class, l.ci_category, l.ci_price_cap "
-    f"FROM {CLAIMS} c JOIN {WORK} l ON l.claim_id = c.id ORDER BY c.admission_date, c.claim_no, c.id, l.position"
+# The batch's claims in the order they count against the caps (admission date, then claim_no), and their lines
+# in the same order, read side by side through two server-side cursors so that memory does not grow with the
+# batch.
+_CLAIMS_IN_ORDER = (
+    "SELECT id, visit_type, patient_id_number, admission_date, referral_no, emergency, provider_level, provider_area, "
+    f"person_id, insurance_type FROM {CLAIMS} ORDER BY seq"
 )
+_LINES_IN_ORDER = (f"SELECT claim_id, id, amount, quantity, ci_pay_class, ci_category, ci_price_cap FROM {WORK} "
+                   "ORDER BY claim_seq, position")
 _FETCH = 5000  # lines a round trip of the server-side cursor
 _MONEY = "settlement_review_money"
 _MONEY_TABLE = (f"DROP TABLE IF EXISTS {_MONEY}; CREATE TEMPORARY TABLE {_MONEY} (id bigint, deducted numeric, "
@@ -134,10 +135,9 @@ def _compute(batch: ClaimBatch, *, working_set: bool = False) -> dict:
     params = {"batch": batch.pk}
     with connection.cursor() as cursor:
         if working_set:
-            cursor.execute("SET LOCAL jit = off; SET LOCAL work_mem = '64MB'")  # as settlement.rules.run_rules
             for statement in WORKING_SET:
                 cursor.execute(statement, params)
-        taken_line, whole = defaultdict(lambda: ZERO), set()
+        taken_line, whole = defaultdict(lambda: ZERO), set()  # read with .get: no key added per line
         for claim_id, line_id, code, _severity, decision, amount, detail in _fetch(cursor, _TAKEN, params):
             if code in WHOLE_CLAIM or (code in TAKES_WHOLE_CLAIM_WHEN_UPHELD and decision == "UPHELD"):
                 whole.add(claim_id)
@@ -164,7 +164,7 @@ def _compute(batch: ClaimBatch, *, working_set: bool = False) -> dict:
     totals = {"total_deducted": ZERO, "total_fund": ZERO, "total_large_expense": ZERO, "total_personal": ZERO}
     rows = []
 
-    def calculate_claim(claim: tuple, lines: list[tuple]) -> None:
+    def calculate_claim(claim: tuple, bill: list[Line]) -> None:
         (claim_id, visit_type, pin, admission_date, referral_no, emergency, level, area, person_id,
          insurance_type) = claim
         year = admission_date.year
@@ -181,11 +181,6 @@ def _compute(batch: ClaimBatch, *, working_set: bool = False) -> dict:
                                         and "SPECIAL_NOT_REGISTERED" not in info[claim_id]),
             chosen_provider=claim_id in chosen, emergency=emergency,
             deductibles_charged=_charged(claim_id, transfers))
-        taken = claim_id in whole
-        bill = [Line(amount=amount, pay_class=pay_class, disallowed=taken,
-                     deducted=min(amount, taken_line[line_id]) if not taken else ZERO,
-                     quantity=quantity, category=category or "", price_cap=price_cap)
-                for line_id, amount, quantity, pay_class, category, price_cap in lines]
         policy = book.on(episode.insurance_type, admission_date) if person_id else None
         result = calculate(policy, before, episode, bill)
         used[key] = YearToDate(before.fund + result.fund_payable, before.large_expense + result.large_expense_payable)
@@ -202,21 +197,30 @@ def _compute(batch: ClaimBatch, *, working_set: bool = False) -> dict:
             copy.write("".join(rows))
         rows.clear()
 
+    def fetched(cursor):
+        while chunk := cursor.fetchmany(_FETCH):
+            yield from chunk
+
     connection.ensure_connection()
-    with connection.connection.cursor(name="settlement_review_claims") as stream:
-        stream.execute(_CLAIM_LINES, params)
-        claim, lines = None, []
-        while chunk := stream.fetchmany(_FETCH):
-            for row in chunk:
-                if claim is None or row[0] != claim[0]:
-                    if claim is not None:
-                        calculate_claim(claim, lines)
-                    claim, lines = row[:10], []
-                lines.append(row[10:])
-            flush()  # between two fetches: the cursor waits on the server
-        if claim is not None:
-            calculate_claim(claim, lines)
-            flush()
+    with (connection.connection.cursor(name="settlement_review_claims") as claims,
+          connection.connection.cursor(name="settlement_review_lines") as lines):
+        claims.execute(_CLAIMS_IN_ORDER)
+        lines.execute(_LINES_IN_ORDER)
+        pending = fetched(lines)
+        line = next(pending, None)
+        for claim in fetched(claims):
+            claim_id = claim[0]
+            taken = claim_id in whole
+            bill = []
+            while line is not None and line[0] == claim_id:  # its lines come next, in the same order
+                _claim_id, line_id, amount, quantity, pay_class, category, price_cap = line
+                bill.append(Line(amount, pay_class, taken, ZERO if taken else min(amount, taken_line.get(line_id, ZERO)),
+                                 quantity, category or "", price_cap))
+                line = next(pending, None)
+            calculate_claim(claim, bill)
+            if len(rows) >= _FETCH:
+                flush()  # between two fetches: the cursors wait on the server
+        flush()
     with connection.cursor() as cursor:
         cursor.execute(_UPDATE)
     return totals
