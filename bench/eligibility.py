@@ -46,7 +46,7 @@ def _setup_django() -> None:
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
 
-BORN_FROM, BIRTH_DAYS = date(1940, 1, 1), 25_000  # birth dates from 1940 to 2008
+BORN_FROM, BIRTH_DAYS = date(1940, 1, 1), 30_000  # birth dates from 1940 to 2022: children too
 
 
 def birth_date(i: int) -> date:

@@ -246,7 +246,9 @@ class ClaimWriter:
         for d in range(min(bed_days, stay + 3)):
             n += 1
             rows.append(self._row(head, n, admission + timedelta(days=min(d, stay)), bed, 1, None))
-        regular = [self.item(c, diagnosis) for c in ("DRUG", "DRUG", "SERVICE", "SERVICE", "MATERIAL")]
+        # Items given again and again in the stay; on a few stays many units of them (a limit per claim).
+        regular = [self.item(c, diagnosis) for c in ("DRUG", "DRUG", "SERVICE")]
+        units = (8, 12) if rng.random() < 0.05 else (1, 4)
         while n < 26:
             n += 1
             day = admission + timedelta(days=rng.randint(0, stay))
@@ -260,7 +262,8 @@ class ClaimWriter:
                 days_supply = rng.randint(7, 15) if rng.random() > 0.1 else rng.randint(20, 30)
             elif category == "DRUG" and rng.random() < 0.3:
                 days_supply = rng.randint(1, 3)
-            rows.append(self._row(head, n, day, item, rng.randint(1, 4), days_supply))
+            rows.append(self._row(head, n, day, item, rng.randint(*units) if item in regular else rng.randint(1, 4),
+                                  days_supply))
         return rows[:room]
 
 
@@ -502,7 +505,6 @@ class OrmReview:
 
     def whole_claim(self):
         for claim in self.claims:
-            day = claim.admission_date
             claim.person = self.person(claim)
         for claim in self.claims:  # ELIG_NOT_INSURED
             if not self.setting("ELIG_NOT_INSURED", claim.admission_date):
@@ -713,10 +715,6 @@ class OrmReview:
         self.flush()
 
     def claim_rules(self):
-        from django.db.models import Q
-
-        from eligibility.models import Registration
-
         for claim in self.claims:  # SPLIT_ADMISSION
             s = self.setting("SPLIT_ADMISSION", claim.admission_date)
             if s is None or claim.visit_type != "INPATIENT":
@@ -740,7 +738,7 @@ class OrmReview:
             if any(o.batch_id != self.batch.pk or o.claim_no < claim.claim_no for o in same):
                 self.raise_("OUTPATIENT_SAME_DAY", claim, text="second visit")
         self.flush()
-        for claim, line, s in self.each_line("CAT_UNKNOWN_ITEM"):
+        for claim, line, _s in self.each_line("CAT_UNKNOWN_ITEM"):
             if self.line_entry(line) is None:
                 self.raise_("CAT_UNKNOWN_ITEM", claim, line, text=f"unknown {line.item_code}")
         self.flush()
@@ -777,7 +775,6 @@ class OrmReview:
                                                                               measure="MONITORING"):
                 self.raise_("PENALTY_MONITORING", claim, text="monitoring")
         self.flush()
-        _ = (Q, Registration)
 
     def referral_reason(self, claim, params) -> str | None:
         from eligibility.models import Registration
@@ -878,9 +875,10 @@ def run(env: dict, dsn: str, workdir: Path, *, persons: int, registrations: int,
 
     path = write_claims(workdir / "claims.csv", ref, lines, provider=PROVIDER, prefix="R", month=date(2026, 7, 1),
                         seed=lines)
-    out["batch"] = {"mb": path.stat().st_size / 2**20, **_child(child_env, str(path), PROVIDER, "2026-07")}
-    out["floor"] = floor(dsn, path)
-    out["orm"] = orm_comparison(out["batch"]["batch"], sample)
+    out["batch"] = {"mb": path.stat().st_size / 2**20, "load": os.getloadavg(),
+                    **_child(child_env, str(path), PROVIDER, "2026-07")}
+    out["floor"] = {"load": os.getloadavg(), **floor(dsn, path)}
+    out["orm"] = {"load": os.getloadavg(), **orm_comparison(out["batch"]["batch"], sample)}
     if explain_to is not None:
         explain(out["batch"]["batch"], explain_to)
 
@@ -891,9 +889,14 @@ def run(env: dict, dsn: str, workdir: Path, *, persons: int, registrations: int,
                                 month=month, seed=big + n)
             size = path.stat().st_size
             big_env = {**child_env, "UPLOAD_MAX_BYTES": str(max(50 * 2**20, size + 1))}
-            out["big"].append({"mb": size / 2**20, **_child(big_env, str(path), BIG_PROVIDER, f"{month:%Y-%m}")})
+            out["big"].append({"mb": size / 2**20, "load": os.getloadavg(),
+                               **_child(big_env, str(path), BIG_PROVIDER, f"{month:%Y-%m}")})
             path.unlink()
     return out
+
+
+def _load(figures: dict) -> str:
+    return "load average " + " ".join(f"{x:.2f}" for x in figures["load"])
 
 
 def print_figures(f: dict) -> None:
@@ -901,7 +904,7 @@ def print_figures(f: dict) -> None:
     print(f"Settlement review (issue 16) against {r['persons']:,} persons, {r['registrations']:,} registrations and "
           f"{r['items']:,} catalogue items:")
     print(f"  batch of {b['lines']:,} lines ({b['claims']:,} claims, {b['mb']:.1f} MB CSV), "
-          f"{sum(b['findings'].values()):,} findings")
+          f"{sum(b['findings'].values()):,} findings ({_load(b)} at the start)")
     print(f"  review (accepted → reviewed, every rule and every claim's money, one transaction): "
           f"{b['review_s']:.2f} s (target < 5 s): rules {b['phases']['rules']:.2f} s, money "
           f"{b['phases']['money']:.2f} s; peak RSS during the review {b['review_peak_mb']:.0f} MB (target < 300 MB)")
@@ -913,12 +916,12 @@ def print_figures(f: dict) -> None:
         print(f"    {code:<28} {seconds:7.3f}  ({b['findings'].get(code, 0):,})")
     print(f"  floor: COPY of the file {fl['copy_s']:.2f} s + one join with catalogue and register {fl['join_s']:.2f} s "
           f"= {fl['floor_s']:.2f} s ({fl['lines_with_person']:,} lines with a person, {fl['lines_with_item']:,} with "
-          f"an item); review / floor = {b['review_s'] / fl['floor_s']:.1f}× (target ≤ 5×)")
+          f"an item; {_load(fl)}); review / floor = {b['review_s'] / fl['floor_s']:.1f}× (target ≤ 5×)")
     ours_per_line = b["phases"]["rules"] / b["lines"]
     orm_per_line = orm["orm_s"] / orm["lines"]
     print(f"  the same rules row by row over the ORM, {orm['lines']:,} lines ({orm['claims']:,} claims): "
           f"{orm['orm_s']:.2f} s, {orm_per_line * 1e3:.2f} ms a line; the review's rules "
-          f"{ours_per_line * 1e6:.1f} µs a line: {orm_per_line / ours_per_line:.0f}× (target ≥ 100×)")
+          f"{ours_per_line * 1e6:.1f} µs a line: {orm_per_line / ours_per_line:.0f}× (target ≥ 100×; {_load(orm)})")
     agree = "identical" if not orm["only_review"] and not orm["only_orm"] else "DIFFERENT"
     print(f"    findings on the sample: {orm['review_findings']:,} by the review, {orm['findings']:,} by the ORM, "
           f"{orm['same']:,} the same (claim, line, rule, amount): {agree}")
@@ -934,7 +937,8 @@ def print_figures(f: dict) -> None:
             print(f"    file {n}: {x['lines']:,} lines ({x['claims']:,} claims, {x['mb']:.0f} MB), upload "
                   f"{x['upload_s']:.2f} s, check {x['check_s']:.2f} s, review {x['review_s']:.2f} s (rules "
                   f"{x['phases']['rules']:.2f}, money {x['phases']['money']:.2f}), {sum(x['findings'].values()):,} "
-                  f"findings, peak RSS check {x['check_peak_mb']:.0f} MB, review {x['review_peak_mb']:.0f} MB")
+                  f"findings, peak RSS check {x['check_peak_mb']:.0f} MB, review {x['review_peak_mb']:.0f} MB "
+                  f"({_load(x)})")
 
 
 def main() -> int:
@@ -951,11 +955,7 @@ def main() -> int:
     import django
 
     django.setup()
-    from django.db import connection
-
-    params = connection.get_connection_params()
     dsn = os.environ["DATABASE_URL"]
-    _ = params
     with tempfile.TemporaryDirectory(prefix="bench-review-") as tmp:
         figures = run(dict(os.environ), dsn, Path(tmp), persons=args.persons, registrations=args.registrations,
                       items=args.items, lines=args.lines, big=args.big, sample=args.sample, explain_to=args.explain)

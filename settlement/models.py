@@ -280,6 +280,10 @@ class Finding(models.Model):
             models.Index(fields=["batch", "claim", "position", "id"], name="finding_batch_idx"),
             # A claim's findings: finding_once_per_rule leads with (claim, line).
             models.Index(fields=["line", "severity"], name="finding_line_idx"),
+            # The claims of a batch that a whole-claim rule took (every review rule after them skips them).
+            models.Index(fields=["batch", "claim"], name="finding_whole_claim_idx",
+                         condition=Q(rule_code__in=["ELIG_NOT_INSURED", "PENALTY_DIRECT_SETTLEMENT",
+                                                    "PENALTY_RESTRICTED_PROVIDER"])),
         ]
 
     def __str__(self):

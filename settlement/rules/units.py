@@ -24,9 +24,10 @@ from .sql import (
 # Every unit billed of the item to the patient on the day at this provider, on the lines of this batch and of
 # earlier accepted batches, in the order they are paid (earlier batches first, then by admission_date,
 # claim_no, line): the units up to each line (cum) and the day's total. Only lines whose item has a max per
-# day on that day count (the entry in force is the same for every line of one item on one day); of earlier
-# batches only the patients, items and days of this one (the patients' claims at the provider, by
-# claim_patient_provider_idx); and the running sums only on the days whose total is over the limit.
+# day on that day count (the entry in force is the same for every line of one item on one day). Of earlier
+# batches: the lines of this batch's patients' claims at the provider (claim_patient_provider_idx, then
+# claim_line_claim_idx) dated within this batch's service dates; a day with no line in this batch drops out
+# at `over`, which keeps the days whose total is over the limit: the running sums are taken on those only.
 _DUP_WITH = (
     "WITH billed AS ("
     "SELECT l.id, l.patient_id_number AS pid, l.item_code, l.service_date, l.quantity, true AS this, "
@@ -34,13 +35,14 @@ _DUP_WITH = (
     f"WHERE l.ci_max_per_day IS NOT NULL AND {not_taken('l.claim_id')} "
     "UNION ALL "
     "SELECT ol.id, o.patient_id_number, ol.item_code, ol.service_date, ol.quantity, false, o.admission_date, "
-    f"o.claim_no, ol.position, NULL FROM (SELECT DISTINCT patient_id_number FROM {CLAIMS}) p "
-    f"JOIN {CLAIM} o ON o.patient_id_number = p.patient_id_number "
-    f"AND o.provider_id = (SELECT provider_id FROM {BATCH} WHERE id = %(batch)s) "
+    f"o.claim_no, ol.position, NULL FROM (SELECT DISTINCT patient_id_number, provider_id FROM {CLAIMS}) p "
+    f"CROSS JOIN LATERAL (SELECT o.id, o.batch_id, o.patient_id_number, o.admission_date, o.claim_no FROM {CLAIM} o "
+    "WHERE o.patient_id_number = p.patient_id_number AND o.provider_id = p.provider_id) o "
     f"JOIN {BATCH} ob ON ob.id = o.batch_id AND {earlier_batch('ob')} "
-    f"JOIN {LINE} ol ON ol.claim_id = o.id "
-    f"WHERE (o.patient_id_number, ol.item_code, ol.service_date) IN (SELECT patient_id_number, item_code, "
-    f"service_date FROM {WORK} WHERE ci_max_per_day IS NOT NULL) AND {not_taken_elsewhere('o.id')}), "
+    f"CROSS JOIN LATERAL (SELECT ol.id, ol.item_code, ol.service_date, ol.quantity, ol.position FROM {LINE} ol "
+    f"WHERE ol.claim_id = o.id AND ol.service_date BETWEEN (SELECT MIN(service_date) FROM {WORK}) "
+    f"AND (SELECT MAX(service_date) FROM {WORK})) ol "
+    f"WHERE {not_taken_elsewhere('o.id')}), "
     "over AS (SELECT pid, item_code, service_date FROM billed GROUP BY 1, 2, 3 "
     "HAVING SUM(quantity) > MAX(ci_max_per_day)), "
     "u AS (SELECT b.id, b.this, SUM(b.quantity) OVER (PARTITION BY b.pid, b.item_code, b.service_date "
@@ -61,12 +63,15 @@ DUP_SAME_DAY = line_rule(
 )
 
 # The item's units within the claim, up to each line and in all; only items with a max per claim in the
-# catalogue entry in force on the admission date (the same entry for every line of the item in the claim).
+# catalogue entry in force on the admission date (the same entry for every line of the item in the claim),
+# and the running sums only where the claim's total is over it.
 _FREQ_WITH = (
-    "WITH u AS (SELECT l.id, "
+    f"WITH over AS (SELECT claim_id, item_code FROM {WORK} WHERE ca_max_per_claim IS NOT NULL "
+    "GROUP BY claim_id, item_code HAVING SUM(quantity) > MAX(ca_max_per_claim)), "
+    "u AS (SELECT l.id, "
     "SUM(l.quantity) OVER (PARTITION BY l.claim_id, l.item_code ORDER BY l.position, l.id "
     "ROWS UNBOUNDED PRECEDING) AS cum, SUM(l.quantity) OVER (PARTITION BY l.claim_id, l.item_code) AS total "
-    f"FROM {WORK} l WHERE l.ca_max_per_claim IS NOT NULL) "
+    f"FROM {WORK} l JOIN over USING (claim_id, item_code)) "
 )
 _FREQ_TAKEN = "LEAST(l.quantity, u.cum - l.ca_max_per_claim)"
 
