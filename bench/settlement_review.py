@@ -916,12 +916,16 @@ def print_figures(f: dict) -> None:
         print(f"    {code:<28} {seconds:7.3f}  ({b['findings'].get(code, 0):,})")
     print(f"  floor: COPY of the file {fl['copy_s']:.2f} s + one join with catalogue and register {fl['join_s']:.2f} s "
           f"= {fl['floor_s']:.2f} s ({fl['lines_with_person']:,} lines with a person, {fl['lines_with_item']:,} with "
-          f"an item; {_load(fl)}); review / floor = {b['review_s'] / fl['floor_s']:.1f}× (target ≤ 5×)")
+          f"an item; {_load(fl)}); review / floor = {b['review_s'] / fl['floor_s']:.1f}× (target ≤ 5×); check and "
+          f"review / floor = {(b['check_s'] + b['review_s']) / fl['floor_s']:.1f}×")
     ours_per_line = b["phases"]["rules"] / b["lines"]
     orm_per_line = orm["orm_s"] / orm["lines"]
+    whole_per_line = b["review_s"] / b["lines"]
     print(f"  the same rules row by row over the ORM, {orm['lines']:,} lines ({orm['claims']:,} claims): "
           f"{orm['orm_s']:.2f} s, {orm_per_line * 1e3:.2f} ms a line; the review's rules "
-          f"{ours_per_line * 1e6:.1f} µs a line: {orm_per_line / ours_per_line:.0f}× (target ≥ 100×; {_load(orm)})")
+          f"{ours_per_line * 1e6:.1f} µs a line: {orm_per_line / ours_per_line:.0f}× (target ≥ 100×; {_load(orm)}); "
+          f"the whole review (rules and money) {whole_per_line * 1e6:.1f} µs a line: "
+          f"{orm_per_line / whole_per_line:.0f}×")
     agree = "identical" if not orm["only_review"] and not orm["only_orm"] else "DIFFERENT"
     print(f"    findings on the sample: {orm['review_findings']:,} by the review, {orm['findings']:,} by the ORM, "
           f"{orm['same']:,} the same (claim, line, rule, amount): {agree}")

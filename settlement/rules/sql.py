@@ -54,10 +54,11 @@ def not_taken(claim_id: str = "c.id") -> str:
             f"AND w.rule_code IN ({codes}))")
 
 
-def not_taken_elsewhere(claim_id: str) -> str:
-    """The same for a claim of any batch, one index probe per claim."""
+def not_taken_elsewhere(claim: str) -> str:
+    """The same for a claim of any batch: one probe of finding_whole_claim_idx (batch, claim) per claim."""
     codes = ", ".join(f"'{code}'" for code in WHOLE_CLAIM)
-    return f"NOT EXISTS (SELECT 1 FROM {FINDING} w WHERE w.claim_id = {claim_id} AND w.rule_code IN ({codes}))"
+    return (f"NOT EXISTS (SELECT 1 FROM {FINDING} w WHERE w.batch_id = {claim}.batch_id AND w.claim_id = {claim}.id "
+            f"AND w.rule_code IN ({codes}))")
 
 
 # What the DEDUCT findings on the batch take from each line: line findings, and the shares of a claim-level

@@ -25,9 +25,11 @@ from .sql import (
 # earlier accepted batches, in the order they are paid (earlier batches first, then by admission_date,
 # claim_no, line): the units up to each line (cum) and the day's total. Only lines whose item has a max per
 # day on that day count (the entry in force is the same for every line of one item on one day). Of earlier
-# batches: the lines of this batch's patients' claims at the provider (claim_patient_provider_idx, then
-# claim_line_claim_idx) dated within this batch's service dates; a day with no line in this batch drops out
-# at `over`, which keeps the days whose total is over the limit: the running sums are taken on those only.
+# batches: for each of this batch's patients, their claims at the provider (claim_patient_provider_idx) and
+# those claims' lines dated within this batch's service dates (claim_line_claim_idx), as index lookups
+# (OFFSET 0 keeps the planner from turning them into scans of every claim and line). A day with no line in
+# this batch drops out at `over`, which keeps the days whose total is over the limit: the running sums are
+# taken on those only.
 _DUP_WITH = (
     "WITH billed AS ("
     "SELECT l.id, l.patient_id_number AS pid, l.item_code, l.service_date, l.quantity, true AS this, "
@@ -36,13 +38,13 @@ _DUP_WITH = (
     "UNION ALL "
     "SELECT ol.id, o.patient_id_number, ol.item_code, ol.service_date, ol.quantity, false, o.admission_date, "
     f"o.claim_no, ol.position, NULL FROM (SELECT DISTINCT patient_id_number, provider_id FROM {CLAIMS}) p "
-    f"CROSS JOIN LATERAL (SELECT o.id, o.batch_id, o.patient_id_number, o.admission_date, o.claim_no FROM {CLAIM} o "
-    "WHERE o.patient_id_number = p.patient_id_number AND o.provider_id = p.provider_id) o "
+    f"CROSS JOIN (SELECT MIN(service_date) AS first, MAX(service_date) AS last FROM {WORK}) days "
+    f"CROSS JOIN LATERAL (SELECT o.id, o.patient_id_number, o.admission_date, o.claim_no FROM {CLAIM} o "
     f"JOIN {BATCH} ob ON ob.id = o.batch_id AND {earlier_batch('ob')} "
+    "WHERE o.patient_id_number = p.patient_id_number AND o.provider_id = p.provider_id "
+    f"AND {not_taken_elsewhere('o')} OFFSET 0) o "
     f"CROSS JOIN LATERAL (SELECT ol.id, ol.item_code, ol.service_date, ol.quantity, ol.position FROM {LINE} ol "
-    f"WHERE ol.claim_id = o.id AND ol.service_date BETWEEN (SELECT MIN(service_date) FROM {WORK}) "
-    f"AND (SELECT MAX(service_date) FROM {WORK})) ol "
-    f"WHERE {not_taken_elsewhere('o.id')}), "
+    "WHERE ol.claim_id = o.id AND ol.service_date BETWEEN days.first AND days.last OFFSET 0) ol), "
     "over AS (SELECT pid, item_code, service_date FROM billed GROUP BY 1, 2, 3 "
     "HAVING SUM(quantity) > MAX(ci_max_per_day)), "
     "u AS (SELECT b.id, b.this, SUM(b.quantity) OVER (PARTITION BY b.pid, b.item_code, b.service_date "

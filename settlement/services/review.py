@@ -114,7 +114,7 @@ _CLAIMS_IN_ORDER = (
 )
 _LINES_IN_ORDER = (f"SELECT claim_id, id, amount, quantity, ci_pay_class, ci_category, ci_price_cap FROM {WORK} "
                    "ORDER BY claim_seq, position")
-_FETCH = 5000  # lines a round trip of the server-side cursor
+_FETCH = 5000  # rows a round trip of a server-side cursor, and claims a COPY of their money
 _MONEY = "settlement_review_money"
 _MONEY_TABLE = (f"DROP TABLE IF EXISTS {_MONEY}; CREATE TEMPORARY TABLE {_MONEY} (id bigint, deducted numeric, "
                 "fund numeric, large numeric, personal numeric, calculation jsonb) ON COMMIT DROP")
