@@ -4,8 +4,9 @@ coverage check's server time at scale.
     python bench/eligibility.py [--items 50000] [--registrations 100000] [--persons 1000000] [--lookups 2000]
 
 Uses the configured database (migrated) and fills it: run it on a scratch database (make bench
-does). Persons are inserted by SQL (identity numbers need only be unique here: the loader matches
-them against the register, it does not check their check characters).
+does). Persons are inserted by SQL, with identity numbers as real ones are made (a county code, the
+birth date, a sequence whose last digit gives the sex, and the GB 11643 check character): the
+settlement review reads the birth date and the sex from them (bench/settlement_review.py).
 
 - load_catalogue: N items into an empty catalogue, then the same file again (all unchanged);
 - load_registrations: N rows of the four kinds into an empty table (one audit entry per
@@ -23,6 +24,7 @@ import statistics
 import sys
 import tempfile
 import time
+from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,13 +46,29 @@ def _setup_django() -> None:
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
 
+BORN_FROM, BIRTH_DAYS = date(1940, 1, 1), 30_000  # birth dates from 1940 to 2022: children too
+
+
+def birth_date(i: int) -> date:
+    """The i-th bench person's birth date (the identity number's 7th to 14th characters)."""
+    return BORN_FROM + timedelta(days=i % BIRTH_DAYS)
+
+
+def is_male(i: int) -> bool:
+    """The 17th character (the sequence's last digit) is odd for a man."""
+    return (i // BIRTH_DAYS) % 2 == 1
+
+
 def _id_number(i: int) -> str:
-    """The i-th bench person's identity number: a 17-digit stem and its GB 11643 check character."""
-    stem = f"32{i:015d}"
+    """The i-th bench person's identity number: county 320102, the birth date, a three-digit sequence
+    (unique per birth date), and the GB 11643 check character. Unique for i below 25,000,000."""
+    stem = f"320102{birth_date(i):%Y%m%d}{i // BIRTH_DAYS:03d}"
     return stem + "10X98765432"[sum(int(d) * w for d, w in zip(stem, WEIGHTS, strict=True)) % 11]
 
 
-# The same in SQL, over the stem s.
+# The same in SQL, over i.
+_SQL_STEM = (f"'320102' || to_char(date '{BORN_FROM}' + (i %% {BIRTH_DAYS}), 'YYYYMMDD') "
+             f"|| lpad((i / {BIRTH_DAYS})::text, 3, '0')")
 _SQL_ID = ("s || substr('10X98765432', mod(" + " + ".join(f"substr(s, {k + 1}, 1)::int * {w}"
                                                             for k, w in enumerate(WEIGHTS)) + ", 11) + 1, 1)")
 
@@ -68,11 +86,12 @@ def ensure_persons(n: int) -> float:
         cur.execute(f"""
             INSERT INTO enrollment_person (id_number, name, name_initials, gender, birth_date, insurance_type,
                 employer_code, status, status_date, paid_through, phone, address, version, created_at, updated_at)
-            SELECT {_SQL_ID}, '测试' || i, 'cs', '1', date '1980-01-01' + (i %% 10000),
+            SELECT {_SQL_ID}, '测试' || i, 'cs', CASE WHEN (i / {BIRTH_DAYS}) %% 2 = 1 THEN '1' ELSE '2' END,
+                   date '{BORN_FROM}' + (i %% {BIRTH_DAYS}),
                    CASE WHEN i %% 3 = 0 THEN 'RES' ELSE 'EMP' END, '',
                    CASE WHEN i %% 20 = 0 THEN 'SUSPENDED' ELSE 'ACTIVE' END, date '2020-01-01', NULL, '', '', 1,
                    now(), now()
-            FROM (SELECT i, '32' || lpad(i::text, 15, '0') AS s FROM generate_series(%s, %s - 1) AS i) g
+            FROM (SELECT i, {_SQL_STEM} AS s FROM generate_series(%s, %s - 1) AS i) g
             ON CONFLICT (id_number) DO NOTHING
         """, [have, n])
         cur.execute("""

@@ -3,7 +3,8 @@
     make bench                       # 100k, 300k and 1M persons, then the audit writer
     make bench BENCH_ARGS="--sizes 100000"
     make bench BENCH_ARGS="--parts audit"   # only the audit writer (8 writers, keyed vs plain hash)
-    make bench BENCH_ARGS="--parts settlement --settlement-lines 100000"   # only a provider's claims upload
+    make bench BENCH_ARGS="--parts settlement"   # a provider's claims upload, then the review (issue 16)
+    make bench BENCH_ARGS="--parts settlement-review --review-explain /tmp/plans.txt"   # only the review
 """
 
 import argparse
@@ -45,11 +46,18 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     parser.add_argument("--parts", default="reconcile,audit,calculation,eligibility,settlement",
                         help="reconcile (with search), audit, calculation, eligibility (loaders and coverage), "
-                             "settlement (a provider's claims upload)")
+                             "settlement (settlement-upload: a provider's claims upload; settlement-review: the "
+                             "review of a batch against a full register, bench/settlement_review.py)")
     parser.add_argument("--settlement-lines", default="100000,500000",
                         help="claim lines of the claims-upload bench, comma-separated")
+    parser.add_argument("--review-lines", default="100000", help="lines of the batch the review bench reviews")
+    parser.add_argument("--review-big", default="500000", help="lines of each of the review bench's two big files")
+    parser.add_argument("--review-sample", default="5000", help="lines the ORM row-by-row comparison reviews")
+    parser.add_argument("--review-explain", default="", help="write EXPLAIN ANALYZE of every rule to this file")
     args = parser.parse_args()
     parts = set(args.parts.split(","))
+    if "settlement" in parts:
+        parts |= {"settlement-upload", "settlement-review"}
     if "reconcile" in parts:
         reconcile_and_search(args)
     if "audit" in parts:
@@ -65,9 +73,12 @@ def main() -> int:
     if "eligibility" in parts:
         print()
         eligibility(args)
-    if "settlement" in parts:
+    if "settlement-upload" in parts:
         print()
         settlement(args)
+    if "settlement-review" in parts:
+        print()
+        settlement_review(args)
     return 0
 
 
@@ -90,6 +101,24 @@ def settlement(args) -> None:
 
         sql_command(urlunsplit(urlsplit(dsn)._replace(path="/postgres")),
                     "DROP DATABASE IF EXISTS verif_bench_settlement WITH (FORCE)")
+
+
+def settlement_review(args) -> None:
+    """The review of a batch (bench/settlement_review.py) against 1,000,000 persons, 100,000 registrations and
+    50,000 catalogue items, in its own scratch database; the floor and the ORM comparison in the same run."""
+    env, dsn = scratch_database("verif_bench_review")
+    command = [sys.executable, "bench/settlement_review.py", "--lines", args.review_lines, "--big", args.review_big,
+               "--sample", args.review_sample]
+    if args.review_explain:
+        command += ["--explain", args.review_explain]
+    subprocess.run(command, cwd=ROOT, env=env, check=True)
+    if not args.keep:
+        from urllib.parse import urlsplit, urlunsplit
+
+        from bench.reconcile import sql_command
+
+        sql_command(urlunsplit(urlsplit(dsn)._replace(path="/postgres")),
+                    "DROP DATABASE IF EXISTS verif_bench_review WITH (FORCE)")
 
 
 def eligibility(args) -> None:

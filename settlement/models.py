@@ -198,8 +198,9 @@ class Claim(models.Model):
         indexes = [
             # A batch's claims in claim_no order (pages, API, the rules' scan of a batch).
             models.Index(fields=["batch", "claim_no"], name="claim_batch_idx"),
-            # A patient's claims by date (readmissions, same-day visits, referral use, across batches).
-            models.Index(fields=["patient_id_number", "admission_date"], name="claim_patient_idx"),
+            # A patient's claims, at one provider by date (readmissions, same-day visits, units a day, across
+            # batches) or at any (referral use, what earlier batches pay).
+            models.Index(fields=["patient_id_number", "provider", "admission_date"], name="claim_patient_provider_idx"),
         ]
 
     def __str__(self):
@@ -288,8 +289,12 @@ class Finding(models.Model):
         ]
         indexes = [
             models.Index(fields=["batch", "claim", "position", "id"], name="finding_batch_idx"),
-            models.Index(fields=["claim", "line"], name="finding_claim_idx"),
+            # A claim's findings: finding_once_per_rule leads with (claim, line).
             models.Index(fields=["line", "severity"], name="finding_line_idx"),
+            # The claims of a batch that a whole-claim rule took (every review rule after them skips them).
+            models.Index(fields=["batch", "claim"], name="finding_whole_claim_idx",
+                         condition=Q(rule_code__in=["ELIG_NOT_INSURED", "PENALTY_DIRECT_SETTLEMENT",
+                                                    "PENALTY_RESTRICTED_PROVIDER"])),
         ]
 
     def __str__(self):

@@ -13,7 +13,7 @@ from django.utils import translation
 
 from .catalog import BY_CODE, POSITION
 
-SELECT_HEAD = ("SELECT %(batch)s, c.id, {line_id}, %(code)s, %(severity)s, %(position)s, {amount}, "
+SELECT_HEAD = ("SELECT %(batch)s, {claim_id}, {line_id}, %(code)s, %(severity)s, %(position)s, {amount}, "
                "{explanation}, {detail} ")
 
 
@@ -36,12 +36,23 @@ class Rule:
             texts = {name: str(text) for name, text in self.texts.items()}
         return {"batch": batch_id, "code": self.code, "severity": self.severity, "position": self.position, **texts}
 
-    def run(self, cursor, batch_id: int) -> int:
-        from .sql import INSERT
+    @property
+    def statement(self) -> str:
+        """The rule's one statement: INSERT … SELECT; for a DEDUCT rule, with the update of what its findings
+        take from each line in the review's working set (sql.TAKE_FROM_LINES)."""
+        from .sql import INSERT, TAKE_FROM_LINES, WORK
 
-        cursor.execute(INSERT + self.sql, self.params(batch_id))
+        if self.severity != "DEDUCT":
+            return INSERT + self.sql
+        return (f"WITH found AS ({INSERT}{self.sql} RETURNING line_id, amount_at_issue, detail) "
+                + TAKE_FROM_LINES.format(work=WORK))
+
+    def run(self, cursor, batch_id: int) -> int:
+        cursor.execute(self.statement, self.params(batch_id))
         return cursor.rowcount
 
 
-def head(*, line_id: str = "NULL", amount: str = "0.00", explanation: str, detail: str = "NULL") -> str:
-    return SELECT_HEAD.format(line_id=line_id, amount=amount, explanation=explanation, detail=detail)
+def head(*, line_id: str = "NULL", amount: str = "0.00", explanation: str, detail: str = "NULL",
+         claim_id: str = "c.id") -> str:
+    return SELECT_HEAD.format(claim_id=claim_id, line_id=line_id, amount=amount, explanation=explanation,
+                              detail=detail)

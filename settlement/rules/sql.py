@@ -1,7 +1,18 @@
 """The SQL every rule shares: table names (by _meta.db_table, so another app's table is joined
 without importing its code paths), the setting in force on a claim's admission date, the claims the
-whole-claim rules took, what is left of a line, the patient's sex and birth date from the identity
-number, the catalogue entry in force on a day, and the earlier accepted batches."""
+whole-claim rules took, what is left of a line, the batch's lines as the line rules read them (WORK),
+and the earlier accepted batches.
+
+The rules read two temporary tables made once per review (`WORKING_SET`), not the batch's rows
+afresh in each rule: CLAIMS, the batch's claims with their provider, the patient's register entry, the
+diagnosis category and its disease class, and the patient's sex and birth date from the identity number;
+WORK, every line of the batch with its claim's fields and the catalogue entry in force on the service date
+(and the max per claim of the one in force on the admission date, for FREQ_OVER_LIMIT), and what the
+DEDUCT findings so far take from it (`deducted`: each DEDUCT rule adds its own in the statement that
+raises them, TAKE_FROM_LINES), so that what is left of a line is a column away (`left_of`). The claims the
+whole-claim rules took come from one hashed list (`not_taken`). The planner knows the temporary tables' sizes,
+so the plans do not depend on statistics of the claims and lines the check has just inserted (a new batch
+is always missing from them) nor of the findings being written."""
 
 from core.models import Provider
 from eligibility.models import CatalogueItem, DiseaseClass, Registration
@@ -35,35 +46,108 @@ def setting_join(claim: str = "c") -> str:
             f"AND (s.effective_to IS NULL OR s.effective_to >= {claim}.admission_date)")
 
 
-def not_taken(claim: str = "c") -> str:
-    """The claim was not taken whole by ELIG_NOT_INSURED, PENALTY_DIRECT_SETTLEMENT or ..._RESTRICTED_PROVIDER."""
+def not_taken(claim_id: str = "c.id") -> str:
+    """The claim (of the batch under review) was not taken whole by ELIG_NOT_INSURED, PENALTY_DIRECT_SETTLEMENT
+    or PENALTY_RESTRICTED_PROVIDER: the batch's whole-claim findings, read once and hashed."""
     codes = ", ".join(f"'{code}'" for code in WHOLE_CLAIM)
-    return f"NOT EXISTS (SELECT 1 FROM {FINDING} w WHERE w.claim_id = {claim}.id AND w.rule_code IN ({codes}))"
+    return (f"{claim_id} NOT IN (SELECT w.claim_id FROM {FINDING} w WHERE w.batch_id = %(batch)s "
+            f"AND w.rule_code IN ({codes}))")
+
+
+def not_taken_elsewhere(claim: str) -> str:
+    """The same for a claim of any batch: one probe of finding_whole_claim_idx (batch, claim) per claim."""
+    codes = ", ".join(f"'{code}'" for code in WHOLE_CLAIM)
+    return (f"NOT EXISTS (SELECT 1 FROM {FINDING} w WHERE w.batch_id = {claim}.batch_id AND w.claim_id = {claim}.id "
+            f"AND w.rule_code IN ({codes}))")
+
+
+# What the DEDUCT findings on the batch take from each line: line findings, and the shares of a claim-level
+# deduction that falls on lines (BED_DAYS_OVER_STAY's, kept in its detail); nothing before the first rule.
+DEDUCTED = (
+    "(SELECT x.line_id, SUM(x.amount) AS amount FROM ("
+    f"SELECT f.line_id, f.amount_at_issue AS amount FROM {FINDING} f WHERE f.batch_id = %(batch)s "
+    "AND f.severity = 'DEDUCT' AND f.line_id IS NOT NULL "
+    "UNION ALL SELECT sh.key::bigint, sh.value::numeric "
+    f"FROM {FINDING} f CROSS JOIN LATERAL jsonb_each_text(f.detail->'shares') sh WHERE f.batch_id = %(batch)s "
+    "AND f.severity = 'DEDUCT' AND f.line_id IS NULL AND f.detail ? 'shares') x GROUP BY x.line_id)"
+)
 
 
 def left_of(line: str = "l") -> str:
-    """What is left of a line after the DEDUCT findings raised on it so far (line findings, and the shares
-    of a claim-level deduction that falls on lines, BED_DAYS_OVER_STAY's)."""
-    return (f"({line}.amount - COALESCE((SELECT SUM(CASE WHEN f.line_id = {line}.id THEN f.amount_at_issue "
-            f"ELSE COALESCE((f.detail->'shares'->>({line}.id::text))::numeric, 0) END) "
-            f"FROM {FINDING} f WHERE f.claim_id = {line}.claim_id AND f.severity = 'DEDUCT' "
-            f"AND (f.line_id = {line}.id OR (f.line_id IS NULL AND f.detail ? 'shares'))), 0))")
+    """What is left of the line after the DEDUCT findings raised on it so far, as `lft` (WORK.deducted)."""
+    return f"CROSS JOIN LATERAL (SELECT {line}.amount - {line}.deducted AS lft) lf"
 
 
-def catalogue_on(day: str, line: str = "l", alias: str = "ci") -> str:
-    """JOIN the catalogue entry of the line's item in force on `day`."""
-    return (f"JOIN LATERAL (SELECT * FROM {CATALOGUE} x WHERE x.item_code = {line}.item_code "
-            f"AND x.effective_from <= {day} AND (x.effective_to IS NULL OR x.effective_to >= {day}) "
-            f"ORDER BY x.effective_from DESC LIMIT 1) {alias} ON true")
+# After a DEDUCT rule, in the same statement as its INSERT: add what its findings take from each line to
+# WORK.deducted (line findings, and the shares of a claim-level deduction that falls on lines).
+TAKE_FROM_LINES = (
+    "UPDATE {work} w SET deducted = w.deducted + x.amount FROM (SELECT y.line_id, SUM(y.amount) AS amount FROM ("
+    "SELECT f.line_id, f.amount_at_issue AS amount FROM found f WHERE f.line_id IS NOT NULL "
+    "UNION ALL SELECT sh.key::bigint, sh.value::numeric FROM found f "
+    "CROSS JOIN LATERAL jsonb_each_text(f.detail->'shares') sh WHERE f.line_id IS NULL AND f.detail ? 'shares'"
+    ") y GROUP BY y.line_id) x WHERE w.id = x.line_id"
+)
 
 
-def birth_date(claim: str = "c") -> str:
-    return f"to_date(substr({claim}.patient_id_number, 7, 8), 'YYYYMMDD')"
+# The batch's claims and lines as the rules read them (see the module's docstring), dropped at commit.
+CLAIMS = "settlement_review_claim"
+WORK = "settlement_review_line"
+
+_ID = "c.patient_id_number"
+# The birth date in the identity number; NULL where it is not a real date (the upload checks an identity
+# number's check character, not its date), and a rule that cannot be evaluated raises nothing.
+_BIRTH = (f"CASE WHEN substr({_ID}, 7, 8) ~ '^(18|19|20)[0-9]{{2}}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])$' "
+          f"THEN CASE WHEN substr({_ID}, 13, 2)::int <= date_part('day', make_date(substr({_ID}, 7, 4)::int, "
+          f"substr({_ID}, 11, 2)::int, 1) + interval '1 month' - interval '1 day') "
+          f"THEN to_date(substr({_ID}, 7, 8), 'YYYYMMDD') END END")
 
 
-def sex(claim: str = "c") -> str:
-    """'M' or 'F' from the identity number's 17th character (odd: male)."""
-    return f"(CASE WHEN substr({claim}.patient_id_number, 17, 1)::int %% 2 = 1 THEN 'M' ELSE 'F' END)"
+def in_force(entry: str, day: str) -> str:
+    """The catalogue entry (or any row with effective_from and effective_to) is in force on `day`."""
+    return f"{entry}.effective_from <= {day} AND ({entry}.effective_to IS NULL OR {entry}.effective_to >= {day})"
+
+
+WORKING_SET = (
+    # The planner's settings for the review's transaction: JIT compiles these statements for longer than they
+    # run, the window functions sort in memory, and a small sample makes the working set's statistics.
+    "SET LOCAL jit = off; SET LOCAL work_mem = '64MB'; SET LOCAL default_statistics_target = 10",
+    f"DROP TABLE IF EXISTS {WORK}, {CLAIMS}",
+    # The batch's claims, each with its provider, the patient in the register (person_id NULL: not in it)
+    # and what the rules derive from the claim.
+    f"CREATE TEMPORARY TABLE {CLAIMS} ON COMMIT DROP AS "
+    "SELECT c.id, c.batch_id, c.provider_id, pv.code AS provider_code, pv.area AS provider_area, "
+    "pv.level AS provider_level, c.claim_no, c.visit_type, c.patient_id_number, c.patient_name, c.admission_date, "
+    "c.discharge_date, c.diagnosis_code, c.referral_no, c.emergency, c.transfer_from, c.total, p.id AS person_id, "
+    "p.name AS person_name, p.insurance_type, "
+    # The order in which the claims count against the caps (and are paid units first): admission date, claim_no.
+    "row_number() OVER (ORDER BY c.admission_date, c.claim_no COLLATE \"C\", c.id) AS seq, "
+    "upper(left(c.diagnosis_code, 3)) AS category, "
+    f"(SELECT d.disease_class FROM {DISEASE} d WHERE upper(left(c.diagnosis_code, 3)) "
+    "BETWEEN d.category_from AND d.category_to ORDER BY d.category_from DESC LIMIT 1) AS disease_class, "
+    f"CASE WHEN substr({_ID}, 17, 1)::int %% 2 = 1 THEN 'M' ELSE 'F' END AS sex, {_BIRTH} AS birth_date "
+    f"FROM {CLAIM} c JOIN {PROVIDER} pv ON pv.id = c.provider_id "
+    f"LEFT JOIN {PERSON} p ON p.id_number = c.patient_id_number WHERE c.batch_id = %(batch)s",
+    f"ANALYZE {CLAIMS}",
+    # An item's catalogue versions never overlap (a constraint): at most one entry in force on a day.
+    f"CREATE TEMPORARY TABLE {WORK} ON COMMIT DROP AS "
+    "SELECT l.id, l.claim_id, l.position, l.service_date, l.item_code, l.item_name, l.quantity, l.unit_price, "
+    "l.amount, l.days_supply, c.seq AS claim_seq, c.provider_id, c.claim_no, c.visit_type, c.patient_id_number, "
+    "c.admission_date, "
+    "c.discharge_date, c.diagnosis_code, c.disease_class, c.sex, c.birth_date, "
+    "ci.id AS ci_id, ci.name AS ci_name, ci.category AS ci_category, ci.pay_class AS ci_pay_class, "
+    "ci.price_cap AS ci_price_cap, "
+    "ci.sex_limit AS ci_sex_limit, ci.age_min AS ci_age_min, ci.age_max AS ci_age_max, "
+    "ci.max_per_day AS ci_max_per_day, ci.indications AS ci_indications, "
+    # The max per claim of the entry in force on the admission date: the same entry as on the service date
+    # unless that one is not in force on the admission date (looked up then, rarely).
+    f"CASE WHEN {in_force('ci', 'c.admission_date')} THEN ci.max_per_claim ELSE (SELECT ca.max_per_claim "
+    f"FROM {CATALOGUE} ca WHERE ca.item_code = l.item_code AND {in_force('ca', 'c.admission_date')}) END "
+    "AS ca_max_per_claim, COALESCE(d.amount, 0) AS deducted "
+    f"FROM {CLAIMS} c JOIN {LINE} l ON l.claim_id = c.id LEFT JOIN {DEDUCTED} d ON d.line_id = l.id "
+    f"LEFT JOIN {CATALOGUE} ci ON ci.item_code = l.item_code AND {in_force('ci', 'l.service_date')}",
+    f"ANALYZE {WORK}",
+    f"CREATE INDEX ON {WORK} (id)",  # each DEDUCT rule updates the few lines it took from
+)
 
 
 def category(claim: str = "c") -> str:

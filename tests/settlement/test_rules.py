@@ -9,6 +9,7 @@ from enrollment.models import StatusChange
 from settlement.models import Finding
 from settlement.rules import REGISTRY, run_rules
 from settlement.rules.catalog import TABLE
+from settlement.rules.sql import WORKING_SET
 from tests.factories import PersonFactory, ProviderFactory, make_id_number
 from tests.settlement.builder import Batches, findings, item, registration
 
@@ -157,6 +158,22 @@ def test_age_restricted_and_29_february(b):
     assert review(b.batch) == [("AGE_RESTRICTED", "C1", 1, D("6.00"))]
 
 
+def test_age_restricted_is_not_evaluated_without_a_birth_date(b, admin_user):
+    """The upload checks an identity number's check character, not its date: a number whose 7th to 14th
+    characters are not a date is accepted. Such a patient is in no register, so ELIG_NOT_INSURED takes the
+    claim; with that rule switched off the age rule cannot be evaluated (no finding, and no error)."""
+    from settlement.services.rules import set_rule
+    set_rule(actor=admin_user, rule_code="ELIG_NOT_INSURED", enabled=False, effective_from=date(2026, 10, 1))
+    item("KID", age_max=5)
+    stem = "11010519801332001"  # the 32nd day of the 13th month
+    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+    odd = PersonFactory.build(id_number=stem + "10X98765432"[sum(int(d) * w for d, w in zip(stem, weights,
+                                                                                            strict=True)) % 11],
+                              birth_date=date(1980, 1, 1))  # not saved: a claim's patient only
+    b.claim("C1", odd, [{"item": "KID", "amount": "6.00"}])
+    assert review(b.batch) == []
+
+
 def test_price_over_cap_after_an_earlier_deduction(b, man):
     item("CAP", price_cap=D("10.00"), sex_limit="")
     b.claim("C1", man, [{"item": "CAP", "quantity": "3", "unit_price": "12.50", "amount": "37.50"},
@@ -180,6 +197,25 @@ def test_dup_same_day_across_claims_and_batches(b, man):
             admission=date(2026, 10, 8))
     assert findings(earlier) == []
     assert [f for f in review(b.batch) if f[0] == "DUP_SAME_DAY"] == [("DUP_SAME_DAY", "B1", 2, D("6.00"))]
+
+
+def test_dup_same_day_earlier_batches_what_counts(b, man, provider_user):
+    """Of earlier batches: a line dated on the day counts even outside its claim's stay; a claim a whole-claim
+    rule took does not count, nor another provider's claims."""
+    item("INJ", max_per_day=D("2"))
+    StatusChange.objects.create(person=man, status="SUSPENDED", status_date=date(2026, 9, 1), source="LOAD")
+    StatusChange.objects.create(person=man, status="ACTIVE", status_date=date(2026, 10, 1), source="LOAD")
+    b.claim("A1", man, [{"item": "INJ", "quantity": "2", "unit_price": "3.00", "amount": "6.00", "service_date": OCT8}],
+            admission=date(2026, 9, 15))  # not insured on its admission: taken whole
+    b.claim("A2", man, [{"item": "INJ", "quantity": "1", "unit_price": "3.00", "amount": "3.00", "service_date": OCT8}],
+            admission=date(2026, 10, 2))  # its line is dated after the visit, on the 8th: it counts
+    earlier = b.batch
+    assert [f[:2] for f in review(earlier)] == [("ELIG_NOT_INSURED", "A1"), ("SERVICE_DATE_OUTSIDE_STAY", "A2")]
+    elsewhere = Batches(ProviderFactory(code="H32018899", level=2, area="LOCAL"), provider_user)
+    elsewhere.claim("X1", man, [{"item": "INJ", "quantity": "2", "unit_price": "3.00", "amount": "6.00"}])
+    b.new()
+    b.claim("B1", man, [{"item": "INJ", "quantity": "2", "unit_price": "3.00", "amount": "6.00"}])
+    assert review(b.batch) == [("DUP_SAME_DAY", "B1", 1, D("3.00"))]  # 1 (A2) + 2 = 3 units: 1 over
 
 
 def test_dup_same_day_near_miss(b, man):
@@ -345,6 +381,16 @@ def test_the_rules_run_in_one_query_each(b, man, srv, django_assert_max_num_quer
     for n in range(30):
         b.claim(f"C{n:02d}", man, [{"amount": "1.00"}, {"item": "NOPE", "amount": "2.00"}],
                 admission=date(2026, 10, 1 + n % 28))
-    with django_assert_max_num_queries(len(REGISTRY)):
+    # One statement a rule, the batch's claims and lines gathered once (WORKING_SET), a savepoint and its
+    # release: as many for 30 claims as for one.
+    with django_assert_max_num_queries(len(REGISTRY) + len(WORKING_SET) + 2):
         run_rules(b.batch.id)
     assert Finding.objects.filter(rule_code="CAT_UNKNOWN_ITEM").count() == 30
+
+
+def test_the_whole_claim_index_names_the_whole_claim_rules():
+    from settlement.models import Finding
+    from settlement.rules.catalog import WHOLE_CLAIM
+
+    index = next(i for i in Finding._meta.indexes if i.name == "finding_whole_claim_idx")
+    assert tuple(dict(index.condition.children)["rule_code__in"]) == WHOLE_CLAIM
