@@ -14,8 +14,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.audit import record
-from core.workdays import add_working_days, subtract_working_days
 from core.models import AuditEntry
+from core.workdays import add_working_days, subtract_working_days
 
 from ... import demo
 from ...kinds import spec_for
