@@ -1,5 +1,6 @@
 """factory_boy factories over the real models, with valid identity numbers and codes."""
 
+import itertools
 import random
 from datetime import date
 
@@ -7,14 +8,22 @@ import factory
 
 from core.models import Provider
 from enrollment import demo
-from enrollment.identity import birth_date_of, gender_of, pinyin_initials
+from enrollment.identity import birth_date_of, gender_of, pinyin_initials, with_id_check_character
 from enrollment.models import Employer, Person, StatusChange
 
 _rng = random.Random(2026)
 
 
+_issued = itertools.count()
+
+
 def make_id_number(birth: date = date(1985, 6, 15), gender: str = "1") -> str:
-    return demo.id_number(_rng, birth, gender, seq=_rng.randrange(0, 500))
+    """A valid identity number never issued before in this process (county and order code from a
+    counter: 5,000 for one birth date and sex), so that factories never collide on the unique key."""
+    n = next(_issued)
+    order = (n // len(demo.COUNTIES)) % 500
+    stem = f"{demo.COUNTIES[n % len(demo.COUNTIES)]}{birth:%Y%m%d}{order * 2 + (1 if gender == '1' else 0):03d}"
+    return with_id_check_character(stem)
 
 
 class EmployerFactory(factory.django.DjangoModelFactory):
