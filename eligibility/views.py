@@ -10,9 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from core.audit_views import object_history
 from core.masking import mask_id_number
 from core.paging import peek_page
+from core.timeline import object_timeline
 from core.workflow import allowed_targets
 
 from .calculation import LEVELS, VISIT_TYPES
@@ -64,7 +64,7 @@ def registration_detail(request, pk):
         "window": referral_window(registration) if registration.kind == Registration.Kind.REFERRAL else None,
         "versions": registration.versions.select_related("changed_by").order_by("-version"),
         "can_revoke": Registration.Status.REVOKED in allowed_targets(registration, request.user),
-        "history": object_history(registration),
+        "history": object_timeline(registration),
     })
 
 

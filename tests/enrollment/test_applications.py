@@ -512,12 +512,13 @@ def test_demo_overdue_cases_follow_the_calendar_and_reach_the_problem_ledger(db)
 
 
 def test_demo_persons_work_for_an_employer_only_as_adults():
+    import random
     from datetime import date
 
     from enrollment import demo
 
     today = date(2026, 11, 1)
-    rows = list(demo.people(3000, ["91320100MA1XXXXX0X"], today=today))
+    rows = list(demo.people(3000, [demo.uscc(random.Random(1))], today=today))
     employed = [r for r in rows if r["insurance_type"] == "EMP"]
     assert employed and all(r["employer_code"] for r in employed)
     for r in employed:

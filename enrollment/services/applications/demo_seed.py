@@ -142,11 +142,11 @@ def _backdate_overdue() -> None:
     working days, their due dates counted on the office's calendar as a real case's are."""
     running = Application.objects.filter(status__in=[Status.SUBMITTED, Status.UNDER_REVIEW]).order_by("id")[:OVERDUE]
     for n, app in enumerate(running):
-        due = subtract_working_days(timezone.localdate(), 2 * n + 1)
-        submitted_on = subtract_working_days(due, spec_for(app.kind).time_limit)
+        limit = spec_for(app.kind).time_limit
+        submitted_on = subtract_working_days(subtract_working_days(timezone.localdate(), 2 * n + 1), limit)
         submitted = timezone.make_aware(datetime.combine(submitted_on, time(9, 30)))
         Application.objects.filter(pk=app.pk).update(
-            submitted_at=submitted, due_date=add_working_days(submitted_on, spec_for(app.kind).time_limit))
+            submitted_at=submitted, due_date=add_working_days(submitted_on, limit))
 
 
 def seed_demo_applications() -> int:
